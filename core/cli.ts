@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+import { spawn } from 'node:child_process';
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { builtinPlugins } from '../plugins/index.js';
+import { parseCliOptions, UsageError, USAGE, type CliOptions } from './cli-options.js';
+import { runCheck } from './check-command.js';
+import { itox } from './config/inetd-conf.js';
+import { Daemon } from './daemon.js';
+import { daemonFileLog } from './daemon-log.js';
+import { VERSION } from './version.js';
+
+function createDaemon(options: CliOptions, messages: 'foreground' | 'quiet'): Daemon {
+  const daemon = new Daemon({
+    configFile: options.configFile === undefined ? undefined : resolve(options.configFile),
+    inetdConf: options.inetdCompat ? '/etc/inetd.conf' : undefined,
+    processLimit: options.limit,
+    dumpFile: options.dumpFile,
+    stayAlive: options.stayalive,
+  });
+  for (const plugin of builtinPlugins({ syslogFacility: options.syslog, useSyslogForDaemon: options.filelog === undefined && messages !== 'foreground' })) daemon.use(plugin);
+  if (options.filelog !== undefined) daemon.use(daemonFileLog({ file: options.filelog, debug: options.debug }));
+  else if (messages === 'foreground') daemon.use(daemonFileLog({ stream: process.stderr, debug: options.debug }));
+  return daemon;
+}
+
+async function runDaemon(options: CliOptions): Promise<number> {
+  if (!options.dontfork && process.env.XINETD_TS_DETACHED !== '1') {
+    // Detach as xinetd does: a new session in the background; the parent returns at once.
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+      detached: true,
+      stdio: 'ignore',
+      env: { ...process.env, XINETD_TS_DETACHED: '1' },
+    });
+    child.unref();
+    return 0;
+  }
+  process.umask(process.umask() | 0o022);
+  const daemon = createDaemon(options, options.dontfork ? 'foreground' : 'quiet');
+  const config = await daemon.loadConfig();
+  if (config.fatal && !options.debug) {
+    daemon.message('crit', 'A fatal error was encountered while parsing the default section. xinetd-ts will exit.');
+    await daemon.close('quit');
+    return 1;
+  }
+  await daemon.start(config);
+  if (daemon.config!.services.length === 0 && !options.stayalive) {
+    daemon.message('crit', 'No available services. Exiting');
+    await daemon.close('quit');
+    return 1;
+  }
+  if (options.pidfile) {
+    try {
+      unlinkSync(options.pidfile);
+    } catch {
+      // not there
+    }
+    writeFileSync(options.pidfile, `${process.pid}\n`, { mode: 0o644, flag: 'wx' });
+  }
+  // Relative paths were resolved already; like xinetd, do not keep a directory busy.
+  process.chdir('/');
+  let queue = Promise.resolve();
+  const serial = (work: () => Promise<unknown>) => {
+    queue = queue.then(work).then(() => undefined, (e: unknown) => daemon.message('error', String(e)));
+  };
+  const exit = (mode: 'term' | 'quit') => serial(async () => {
+    await daemon.close(mode);
+    if (options.pidfile) {
+      try {
+        unlinkSync(options.pidfile);
+      } catch {
+        // already gone
+      }
+    }
+    process.exit(0);
+  });
+  process.on('SIGHUP', () => serial(() => daemon.reload()));
+  process.on('SIGUSR2', () => serial(() => daemon.reload()));
+  process.on('SIGUSR1', () => serial(() => daemon.dump()));
+  process.on('SIGABRT', () => serial(async () => daemon.consistencyCheck()));
+  process.on('SIGTERM', () => exit('term'));
+  process.on('SIGQUIT', () => exit('quit'));
+  process.on('SIGINT', () => (options.debug ? exit('term') : undefined));
+  process.on('SIGPIPE', () => undefined);
+  if (options.consistencyInterval) setInterval(() => serial(async () => daemon.consistencyCheck()), options.consistencyInterval * 1000).unref();
+  return -1;
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'check') {
+    const json = argv.includes('--json');
+    const rest = argv.slice(1).filter((a) => a !== '--json');
+    const { options } = parseCliOptions(rest);
+    const daemon = createDaemon(options, 'quiet');
+    return runCheck(daemon, json, process.stdout);
+  }
+  if (argv[0] === 'itox') {
+    const i = argv.indexOf('-daemon_dir');
+    const daemonDir = i >= 0 ? argv[i + 1] : undefined;
+    const { text, warnings } = itox(readFileSync(0, 'utf8'), { daemonDir });
+    for (const w of warnings) process.stderr.write(`itox: ${w}\n`);
+    process.stdout.write(text);
+    return 0;
+  }
+  const { options, notices } = parseCliOptions(argv);
+  for (const n of notices) process.stderr.write(`${n}\n`);
+  if (options.version) {
+    process.stderr.write(`xinetd-ts ${VERSION} (xinetd 2.3.15 compatible) libwrap loadavg\n`);
+    return 0;
+  }
+  return runDaemon(options);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`xinetd-ts: ${error.message}\n${USAGE}`);
+      process.exit(1);
+    }
+    const e = error as Error & { code?: string };
+    process.stderr.write(`xinetd-ts: ${e.code ? `${e.code}: ` : ''}${e.message}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,141 @@
+import { XinetdError } from '../errors.js';
+import type { Operator, SourceLocation } from './raw.js';
+
+/**
+ * How many values an attribute takes, after xinetd's parse table:
+ * a number = exactly that many (a wrong count is a warning and the line is ignored);
+ * 'many' = one or more, `=` only; 'list' = zero or more, and `+=` / `-=` are allowed.
+ */
+export type Arity = number | 'many' | 'list';
+
+/** Where an attribute may be written. */
+export type Where = 'service' | 'defaults' | 'both';
+
+/**
+ * How a value written in `defaults` reaches services (reference 1.5):
+ * 'entry' = copied into a service when its entry starts (so position matters and a service's
+ * `+=`/`-=` work on it); 'end' = applied after all files are read to services that did not set it;
+ * 'both' = copied at entry start, and also filled at the end for services placed before defaults;
+ * 'none' = a defaults-only setting read from the defaults themselves.
+ */
+export type Inherit = 'entry' | 'end' | 'both' | 'none';
+
+export interface ParseContext {
+  /** Service name, or undefined while parsing `defaults`. */
+  readonly service: string | undefined;
+  readonly at: SourceLocation;
+  /** A non-fatal problem with one value (e.g. `failed to parse X`); the attribute stays. */
+  warn(message: string): void;
+}
+
+export interface AttributeDoc {
+  /** The values, as a user writes them, e.g. `yes | no`. */
+  readonly values: string;
+  /** The value in effect when the attribute is absent, in words. */
+  readonly default: string;
+  readonly description: string;
+}
+
+export interface AttributeSpec<T> {
+  readonly name: string;
+  /** The owning plugin's name (docs/configuration.md shows it). */
+  readonly owner: string;
+  readonly arity: Arity;
+  readonly where: Where;
+  /** Default 'end' when the attribute is allowed in defaults. */
+  readonly inherit?: Inherit;
+  /** `-=` is refused (xinetd's `env`). */
+  readonly noRemove?: boolean;
+  /**
+   * Turn the tokens into a typed value. Throw an `AttributeError` to reject the value: the
+   * service is disabled (or, in defaults, the configuration is refused) with its message.
+   */
+  parse(values: readonly string[], ctx: ParseContext): T;
+  /** The value `get()` returns when the attribute is absent. */
+  readonly default?: T;
+  readonly doc: AttributeDoc;
+}
+
+/** A typed handle returned by `define`; use it with `ServiceConfig.get`. */
+export interface AttributeKey<T> {
+  readonly name: string;
+  /** Phantom member carrying the value type. */
+  readonly __type?: () => T;
+}
+
+/** Thrown by an attribute parser to reject a value (the message is what xinetd logs). */
+export class AttributeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AttributeError';
+  }
+}
+
+export interface FlagSpec {
+  readonly name: string;
+  readonly owner: string;
+  readonly description: string;
+}
+
+interface StoredSpec extends AttributeSpec<unknown> {
+  readonly inherit: Inherit;
+}
+
+/**
+ * The single place where attributes and flag words are defined. Each plugin defines the
+ * attributes it owns in `apply()`; the parser and resolver stay generic.
+ */
+export class AttributeRegistry {
+  readonly #specs = new Map<string, StoredSpec>();
+  readonly #flags = new Map<string, FlagSpec>();
+
+  define<T>(spec: AttributeSpec<T>): AttributeKey<T> {
+    const key = spec.name.toLowerCase();
+    const existing = this.#specs.get(key);
+    if (existing) {
+      throw new XinetdError(
+        'XI_ERR_ATTRIBUTE_DUPLICATE',
+        `attribute ${spec.name} is defined by both ${existing.owner} and ${spec.owner}`,
+      );
+    }
+    const inherit: Inherit = spec.inherit ?? (spec.where === 'service' ? 'none' : 'end');
+    this.#specs.set(key, { ...(spec as AttributeSpec<unknown>), inherit });
+    return { name: key };
+  }
+
+  defineFlag(flag: FlagSpec): string {
+    const key = flag.name.toUpperCase();
+    const existing = this.#flags.get(key);
+    if (existing) {
+      throw new XinetdError(
+        'XI_ERR_ATTRIBUTE_DUPLICATE',
+        `flag ${flag.name} is defined by both ${existing.owner} and ${flag.owner}`,
+      );
+    }
+    this.#flags.set(key, flag);
+    return key;
+  }
+
+  lookup(name: string): StoredSpec | undefined {
+    return this.#specs.get(name.toLowerCase());
+  }
+
+  /** The canonical spelling of a flag word, or undefined if no plugin defined it. */
+  flag(word: string): FlagSpec | undefined {
+    return this.#flags.get(word.toUpperCase());
+  }
+
+  attributes(): StoredSpec[] {
+    return [...this.#specs.values()];
+  }
+
+  flags(): FlagSpec[] {
+    return [...this.#flags.values()];
+  }
+}
+
+export function operatorAllowed(spec: AttributeSpec<unknown>, op: Operator): boolean {
+  if (op === '=') return true;
+  if (spec.arity !== 'list') return false;
+  return !(op === '-=' && spec.noRemove);
+}

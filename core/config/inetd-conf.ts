@@ -1,0 +1,210 @@
+/**
+ * inetd.conf support (reference §17): `parseInetdConf` is the `-inetd_compat` layer (entries
+ * become RawSections with origin 'inetd'), `itox` converts inetd.conf text to xinetd.conf text.
+ *
+ * inetd.conf line: `name socktype proto wait[.max] user[.group|:group] server argv0 args...`.
+ *
+ * Deliberate differences from xinetd 2.3.15.3's built-in converter:
+ * - internal entries get id `NAME-SOCKTYPE` with their real socket type (xinetd's comparison
+ *   bug gives every one of them `-dgram`);
+ * - an internal `discard` is accepted (xinetd rejects it, also a bug);
+ * - RPC entries are skipped with a warning (xinetd-ts has no RPC support);
+ * - `tcp4`/`udp4`/`tcp6`/`udp6` protocols become `tcp`/`udp` plus the IPv4/IPv6 flag.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Diagnostic, RawEntry, RawSection, SourceLocation } from './raw.js';
+
+/** One inetd.conf line, split into its fields. */
+export interface InetdLine {
+  readonly name: string;
+  readonly socketType: string;
+  readonly protocol: string;
+  /** The IPv4/IPv6 flag implied by a `tcp6`-style protocol. */
+  readonly ipFlag?: 'IPv4' | 'IPv6';
+  readonly wait: 'yes' | 'no';
+  /** True when a `.max` suffix was dropped from the wait field. */
+  readonly maxDropped: boolean;
+  readonly user: string;
+  readonly group?: string;
+  /** `internal`, or the server path. */
+  readonly server: string;
+  /** argv including argv0 (empty for internal entries). */
+  readonly argv: readonly string[];
+}
+
+export type InetdParse =
+  | { readonly kind: 'entry'; readonly entry: InetdLine }
+  | { readonly kind: 'skip' }
+  | { readonly kind: 'rpc'; readonly name: string }
+  | { readonly kind: 'bad'; readonly message: string };
+
+/** Classifies one line of inetd.conf. */
+export function parseInetdLine(text: string): InetdParse {
+  const line = text.endsWith('\r') ? text.slice(0, -1) : text;
+  if (/^\s*$/.test(line) || /^\s*#/.test(line)) return { kind: 'skip' };
+  const [name, socketType, proto, waitField, owner, server, ...argv] = line.split(/[ \t]+/).filter((t) => t !== '');
+  if (server === undefined || name === undefined || socketType === undefined || proto === undefined) {
+    return { kind: 'bad', message: `inetd.conf line has fewer than 6 fields: ${line.trim()}` };
+  }
+  if (name.includes('/') || proto.toLowerCase().startsWith('rpc')) return { kind: 'rpc', name };
+  const wait = parseWait(waitField ?? '');
+  if (wait === undefined) return { kind: 'bad', message: `bad wait field "${waitField ?? ''}" for ${name}` };
+  const { protocol, ipFlag } = splitProtocol(proto);
+  const { user, group } = splitOwner(owner ?? '');
+  const entry: InetdLine = { name, socketType, protocol, wait: wait.value, maxDropped: wait.maxDropped, user, server, argv };
+  return {
+    kind: 'entry',
+    entry: { ...entry, ...(ipFlag ? { ipFlag } : {}), ...(group !== undefined ? { group } : {}) },
+  };
+}
+
+function parseWait(field: string): { value: 'yes' | 'no'; maxDropped: boolean } | undefined {
+  const base = field.replace(/[./].*$/, '').toLowerCase();
+  const maxDropped = base !== field.toLowerCase();
+  if (base === 'wait') return { value: 'yes', maxDropped };
+  if (base === 'nowait') return { value: 'no', maxDropped };
+  return undefined;
+}
+
+function splitProtocol(proto: string): { protocol: string; ipFlag?: 'IPv4' | 'IPv6' } {
+  const match = /^(tcp|udp)([46])$/i.exec(proto);
+  if (!match) return { protocol: proto };
+  return { protocol: (match[1] ?? '').toLowerCase(), ipFlag: match[2] === '6' ? 'IPv6' : 'IPv4' };
+}
+
+function splitOwner(owner: string): { user: string; group?: string } {
+  const sep = owner.includes(':') ? ':' : '.';
+  const at = owner.indexOf(sep);
+  if (at < 0) return { user: owner };
+  return { user: owner.slice(0, at), group: owner.slice(at + 1) };
+}
+
+function isInternal(entry: InetdLine): boolean {
+  return entry.server === 'internal';
+}
+
+// ---------------------------------------------------------------------------------------------
+// -inetd_compat
+
+/** Reads inetd.conf the way `-inetd_compat` does. A missing file yields nothing. */
+export function parseInetdConf(file: string): { sections: RawSection[]; diagnostics: Diagnostic[] } {
+  const abs = path.resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return { sections: [], diagnostics: [] };
+    return { sections: [], diagnostics: [{ level: 'error', message: `Unable to read ${abs}`, at: { file: abs, line: 1 } }] };
+  }
+  return parseInetdText(text, abs);
+}
+
+export function parseInetdText(text: string, file: string): { sections: RawSection[]; diagnostics: Diagnostic[] } {
+  const sections: RawSection[] = [];
+  const diagnostics: Diagnostic[] = [];
+  text.split('\n').forEach((lineText, index) => {
+    const at = { file, line: index + 1 };
+    const parsed = parseInetdLine(lineText);
+    if (parsed.kind === 'skip') return;
+    if (parsed.kind === 'bad') diagnostics.push({ level: 'warning', message: parsed.message, at });
+    else if (parsed.kind === 'rpc') diagnostics.push(rpcWarning(parsed.name, at));
+    else sections.push(compatSection(parsed.entry, at));
+  });
+  return { sections, diagnostics };
+}
+
+function rpcWarning(name: string, at: SourceLocation): Diagnostic {
+  return { level: 'warning', message: `RPC services are not supported; inetd.conf entry ${name} skipped`, at, service: name };
+}
+
+function compatSection(entry: InetdLine, at: SourceLocation): RawSection {
+  const pairs = compatAttributes(entry);
+  const entries: RawEntry[] = pairs.map(([attr, values]) => ({ attr, op: '=', values, at }));
+  return { kind: 'service', name: entry.name, entries, at, origin: 'inetd' };
+}
+
+type Pair = readonly [string, readonly string[]];
+
+/** Like xinetd's converter: groups = yes; external: NAMEINARGS NOLIBWRAP REUSE and the full argv. */
+function compatAttributes(entry: InetdLine): Pair[] {
+  const flags = [...(isInternal(entry) ? [] : ['NAMEINARGS', 'NOLIBWRAP', 'REUSE']), ...(entry.ipFlag ? [entry.ipFlag] : [])];
+  const pairs: Pair[] = commonAttributes(entry);
+  pairs.push(['groups', ['yes']]);
+  if (flags.length > 0) pairs.push(['flags', flags]);
+  if (!isInternal(entry)) {
+    // NAMEINARGS needs server_args; an inetd line without argv0 gets the server's basename.
+    const argv = entry.argv.length > 0 ? entry.argv : [path.basename(entry.server)];
+    pairs.push(['server', [entry.server]], ['server_args', argv]);
+  }
+  return pairs;
+}
+
+/** id/type (internal), socket_type, protocol, wait, user, group. */
+function commonAttributes(entry: InetdLine): Pair[] {
+  const pairs: Pair[] = [];
+  if (isInternal(entry)) pairs.push(['id', [`${entry.name}-${entry.socketType}`]], ['type', ['INTERNAL']]);
+  pairs.push(
+    ['socket_type', [entry.socketType]],
+    ['protocol', [entry.protocol]],
+    ['wait', [entry.wait]],
+    ['user', [entry.user]],
+  );
+  if (entry.group !== undefined) pairs.push(['group', [entry.group]]);
+  return pairs;
+}
+
+// ---------------------------------------------------------------------------------------------
+// itox
+
+export interface ItoxOptions {
+  /** Directory holding the daemons that tcpd would run (itox's `-daemon_dir`). */
+  readonly daemonDir?: string;
+}
+
+/** Converts inetd.conf text to xinetd.conf text, one `service` block per entry. */
+export function itox(inetdConfText: string, options: ItoxOptions = {}): { text: string; warnings: string[] } {
+  const warnings: string[] = [];
+  const blocks: string[] = ['# Converted from inetd.conf by xinetd-ts itox'];
+  inetdConfText.split('\n').forEach((lineText, index) => {
+    const where = `line ${index + 1}`;
+    const parsed = parseInetdLine(lineText);
+    if (parsed.kind === 'skip') return;
+    if (parsed.kind === 'bad') {
+      warnings.push(`${where}: ${parsed.message}`);
+      blocks.push(`# skipped (${parsed.message}): ${lineText.trim()}`);
+    } else if (parsed.kind === 'rpc') {
+      warnings.push(`${where}: RPC service ${parsed.name} is not supported; skipped`);
+      blocks.push(`# RPC service not supported by xinetd-ts: ${lineText.trim()}`);
+    } else {
+      blocks.push(renderBlock(parsed.entry, itoxAttributes(parsed.entry, options, (w) => warnings.push(`${where}: ${w}`))));
+    }
+  });
+  return { text: `${blocks.join('\n\n')}\n`, warnings };
+}
+
+/** itox semantics: argv0 dropped, no NAMEINARGS, tcpd replaced by the daemon it wraps. */
+function itoxAttributes(entry: InetdLine, options: ItoxOptions, warn: (message: string) => void): Pair[] {
+  if (entry.maxDropped) warn(`the .max suffix of the wait field of ${entry.name} was dropped`);
+  const pairs = commonAttributes(entry);
+  if (entry.ipFlag) pairs.push(['flags', [entry.ipFlag]]);
+  if (isInternal(entry)) return pairs;
+  const [argv0, ...args] = entry.argv;
+  pairs.push(['server', [serverPath(entry, argv0, options, warn)]]);
+  if (args.length > 0) pairs.push(['server_args', args]);
+  return pairs;
+}
+
+function serverPath(entry: InetdLine, argv0: string | undefined, options: ItoxOptions, warn: (m: string) => void): string {
+  if (path.basename(entry.server) !== 'tcpd' || argv0 === undefined) return entry.server;
+  if (path.isAbsolute(argv0)) return argv0;
+  if (options.daemonDir !== undefined) return path.join(options.daemonDir, argv0);
+  warn(`${entry.name} runs through tcpd but no daemon directory was given; server = ${argv0} is not absolute`);
+  return argv0;
+}
+
+function renderBlock(entry: InetdLine, pairs: readonly Pair[]): string {
+  const width = Math.max(...pairs.map(([attr]) => attr.length));
+  const body = pairs.map(([attr, values]) => `\t${attr.padEnd(width)} = ${values.join(' ')}`.trimEnd());
+  return [`service ${entry.name}`, '{', ...body, '}'].join('\n');
+}

@@ -1,0 +1,41 @@
+import { existsSync } from 'node:fs';
+import { basename, extname, resolve } from 'node:path';
+import { loadStructuredConfig } from './cosmiconfig.js';
+import { parseInetdConf } from './inetd-conf.js';
+import type { RawConfig } from './raw.js';
+import { parseClassicConfig } from './xinetd-conf.js';
+
+export const DEFAULT_CONFIG = '/etc/xinetd.conf';
+
+const STRUCTURED = new Set(['.json', '.yaml', '.yml', '.js', '.mjs', '.cjs']);
+
+/** Whether a file holds the structured (cosmiconfig) form rather than xinetd.conf syntax. */
+export function isStructured(file: string): boolean {
+  const name = basename(file);
+  return STRUCTURED.has(extname(name)) || name === '.xinetd-tsrc' || name === 'package.json';
+}
+
+/**
+ * Read the configuration fresh from disk (never a cached copy): the named file in either form,
+ * or a cosmiconfig search from the cwd, or /etc/xinetd.conf; then inetd.conf if asked.
+ */
+export async function loadConfiguration(options: { file?: string; inetdConf?: string }): Promise<RawConfig> {
+  let raw: RawConfig | undefined;
+  if (options.file) {
+    const file = resolve(options.file);
+    raw = isStructured(file) ? await loadStructuredConfig({ file }) : parseClassicConfig(file);
+  } else {
+    raw = await loadStructuredConfig({ searchFrom: process.cwd() });
+  }
+  raw ??= parseClassicConfig(DEFAULT_CONFIG);
+  if (options.inetdConf && existsSync(options.inetdConf)) {
+    const inetd = parseInetdConf(options.inetdConf);
+    raw = {
+      ...raw,
+      sections: [...raw.sections, ...inetd.sections],
+      diagnostics: [...raw.diagnostics, ...inetd.diagnostics],
+      files: [...raw.files, resolve(options.inetdConf)],
+    };
+  }
+  return raw;
+}

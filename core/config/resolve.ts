@@ -1,0 +1,437 @@
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import type { CoreKeys } from '../core-attributes.js';
+import type { NetDb } from '../netdb.js';
+import { AttributeValues, type ServiceConfig, type SocketType } from '../service-config.js';
+import {
+  AttributeError,
+  operatorAllowed,
+  type AttributeRegistry,
+  type AttributeSpec,
+  type Inherit,
+} from './attributes.js';
+import type { Diagnostic, PluginSpec, RawConfig, RawEntry, RawSection, SourceLocation } from './raw.js';
+
+/** Collects problems found about one service by the resolver and by `checkService` taps. */
+export interface Report {
+  error(message: string): void;
+  warn(message: string): void;
+}
+
+export interface SkippedService {
+  readonly name: string;
+  readonly id: string;
+  readonly at: SourceLocation;
+  /** Empty when the service was disabled on purpose (`disable = yes`, `disabled`, `enabled`). */
+  readonly reason: string;
+}
+
+export interface ResolvedConfig {
+  readonly services: readonly ServiceConfig[];
+  readonly defaults: AttributeValues;
+  readonly skipped: readonly SkippedService[];
+  readonly diagnostics: readonly Diagnostic[];
+  readonly plugins: readonly PluginSpec[];
+  /** A value error in `defaults`: xinetd refuses to run such a configuration. */
+  readonly fatal: boolean;
+  readonly raw: RawConfig;
+}
+
+export interface ResolveOptions {
+  readonly registry: AttributeRegistry;
+  readonly keys: CoreKeys;
+  readonly netdb: NetDb;
+  /** Plugin checks across attributes (the daemon's `checkService` hook). */
+  readonly check?: (service: ServiceConfig, report: Report) => void;
+}
+
+type Spec = AttributeSpec<unknown> & { inherit: Inherit };
+
+interface Draft {
+  readonly section: RawSection;
+  readonly values: Map<string, unknown>;
+  readonly lists: Map<string, { tokens: string[]; at: SourceLocation; mentioned: boolean }>;
+  readonly fromDefaults: Set<string>;
+  errors: number;
+  disabled: boolean;
+}
+
+const eq = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+function applyListOp(tokens: string[], entry: RawEntry, inDefaults: boolean): string[] {
+  if (entry.op === '-=') return tokens.filter((t) => !entry.values.some((v) => eq(v, t)));
+  if (entry.op === '=' && !inDefaults) return [...entry.values];
+  return [...tokens, ...entry.values];
+}
+
+/**
+ * Turn a RawConfig into validated, frozen ServiceConfigs: xinetd's two-moment defaults merge
+ * (reference 1.5), operator and arity rules (1.3), the error policy (1.4) and the post-parse
+ * validation (1.8). Every diagnostic names file:line.
+ */
+export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Promise<ResolvedConfig> {
+  const { registry, keys, netdb } = options;
+  const diagnostics: Diagnostic[] = [...raw.diagnostics];
+  const skipped: SkippedService[] = [];
+  const plugins = pluginSpecsOf(raw);
+  let fatal = false;
+  const diag = (level: Diagnostic['level'], message: string, at?: SourceLocation, service?: string) =>
+    diagnostics.push({ level, message, at, service });
+
+  const defaultsValues = new Map<string, unknown>();
+  const defaultsLists = new Map<string, { tokens: string[]; at: SourceLocation }>();
+  const drafts: Draft[] = [];
+
+  const parseValue = (spec: Spec, values: readonly string[], at: SourceLocation, service: string | undefined) =>
+    spec.parse(values, { service, at, warn: (m) => diag('error', m, at, service) });
+
+  for (const section of raw.sections) {
+    if (section.kind === 'defaults') {
+      for (const entry of section.entries) {
+        const spec = registry.lookup(entry.attr) as Spec | undefined;
+        if (!spec || spec.where === 'service') {
+          diag('warning', `attribute: ${entry.attr} should not be in default section`, entry.at);
+          continue;
+        }
+        if (!operatorAllowed(spec, entry.op)) {
+          diag('warning', `operator '${entry.op}' cannot be used for attribute '${entry.attr}'`, entry.at);
+          continue;
+        }
+        try {
+          if (spec.arity === 'list') {
+            parseValue(spec, entry.values, entry.at, undefined);
+            const cur = defaultsLists.get(spec.name)?.tokens ?? [];
+            defaultsLists.set(spec.name, { tokens: applyListOp(cur, entry, true), at: entry.at });
+          } else {
+            if (typeof spec.arity === 'number' && entry.values.length !== spec.arity) {
+              diag('warning', `attribute ${entry.attr} expects ${spec.arity} values and ${entry.values.length} values were specified`, entry.at);
+              continue;
+            }
+            if (spec.arity === 'many' && entry.values.length === 0) {
+              throw new AttributeError(`attribute ${entry.attr} expects at least 1 value and none was given.`);
+            }
+            if (defaultsValues.has(spec.name)) {
+              diag('warning', `Service defaults: attribute already set: ${entry.attr}`, entry.at);
+              continue;
+            }
+            defaultsValues.set(spec.name, parseValue(spec, entry.values, entry.at, undefined));
+          }
+        } catch (e) {
+          if (!(e instanceof AttributeError)) throw e;
+          diag('error', e.message, entry.at);
+          diag('error', `Error parsing attribute ${entry.attr} in the default section`, entry.at);
+          fatal = true;
+        }
+      }
+      if (section.broken) diagnostics.push(section.broken);
+      continue;
+    }
+    drafts.push(startService(section));
+  }
+
+  function startService(section: RawSection): Draft {
+    const draft: Draft = { section, values: new Map(), lists: new Map(), fromDefaults: new Set(), errors: 0, disabled: false };
+    const svc = section.name;
+    // Moment one: entry-inherited defaults are copied in now, so position matters.
+    for (const spec of registry.attributes()) {
+      if (spec.inherit !== 'entry' && spec.inherit !== 'both') continue;
+      if (spec.arity === 'list') {
+        const d = defaultsLists.get(spec.name);
+        if (d) {
+          draft.lists.set(spec.name, { tokens: [...d.tokens], at: d.at, mentioned: false });
+          draft.fromDefaults.add(spec.name);
+        }
+      } else if (defaultsValues.has(spec.name)) {
+        draft.values.set(spec.name, defaultsValues.get(spec.name));
+        draft.fromDefaults.add(spec.name);
+      }
+    }
+    const explicit = new Set<string>();
+    for (const entry of section.entries) {
+      const spec = registry.lookup(entry.attr) as Spec | undefined;
+      if (!spec) {
+        diag('warning', `bad service attribute: ${entry.attr}`, entry.at, svc);
+        continue;
+      }
+      if (spec.where === 'defaults') {
+        diag('warning', `Service ${svc}: attribute ${entry.attr} is only allowed in defaults`, entry.at, svc);
+        continue;
+      }
+      if (!operatorAllowed(spec, entry.op)) {
+        const msg = spec.noRemove && entry.op === '-='
+          ? `operator '-=' not supported for ${entry.attr} attribute`
+          : `Service ${svc}: operator '${entry.op}' cannot be used for attribute '${entry.attr}'`;
+        diag('warning', msg, entry.at, svc);
+        continue;
+      }
+      try {
+        if (spec.arity === 'list') {
+          parseValue(spec, entry.values, entry.at, svc);
+          const cur = draft.lists.get(spec.name)?.tokens ?? [];
+          draft.lists.set(spec.name, { tokens: applyListOp(cur, entry, false), at: entry.at, mentioned: true });
+          draft.fromDefaults.delete(spec.name);
+          continue;
+        }
+        if (explicit.has(spec.name)) {
+          diag('warning', `Service ${svc}: attribute already set: ${entry.attr}`, entry.at, svc);
+          continue;
+        }
+        if (typeof spec.arity === 'number' && entry.values.length !== spec.arity) {
+          diag('warning', `attribute ${entry.attr} expects ${spec.arity} values and ${entry.values.length} values were specified`, entry.at, svc);
+          continue;
+        }
+        if (spec.arity === 'many' && entry.values.length === 0) {
+          throw new AttributeError(`attribute ${entry.attr} expects at least 1 value and none was given.`);
+        }
+        const value = parseValue(spec, entry.values, entry.at, svc);
+        explicit.add(spec.name);
+        draft.values.set(spec.name, value);
+        draft.fromDefaults.delete(spec.name);
+        if (spec.name === keys.disable.name) {
+          // `disable = yes` drops the entry silently; `no` clears an earlier value error (xinetd).
+          if (value === true) {
+            draft.disabled = true;
+            return draft;
+          }
+          draft.errors = 0;
+        }
+      } catch (e) {
+        if (!(e instanceof AttributeError)) throw e;
+        diag('error', e.message, entry.at, svc);
+        diag('error', `Error parsing attribute ${entry.attr} - DISABLING SERVICE`, entry.at, svc);
+        draft.errors++;
+      }
+    }
+    if (section.broken) {
+      diagnostics.push({ ...section.broken, service: svc });
+      draft.errors++;
+    }
+    return draft;
+  }
+
+  // Moment two: end-inherited defaults fill what services did not set.
+  for (const draft of drafts) {
+    for (const spec of registry.attributes()) {
+      if (spec.inherit !== 'end' && spec.inherit !== 'both') continue;
+      if (spec.arity === 'list') {
+        const d = defaultsLists.get(spec.name);
+        if (d && !draft.lists.get(spec.name)?.mentioned && !draft.lists.has(spec.name)) {
+          draft.lists.set(spec.name, { tokens: [...d.tokens], at: d.at, mentioned: false });
+          draft.fromDefaults.add(spec.name);
+        }
+      } else if (!draft.values.has(spec.name) && defaultsValues.has(spec.name)) {
+        draft.values.set(spec.name, defaultsValues.get(spec.name));
+        draft.fromDefaults.add(spec.name);
+      }
+    }
+  }
+
+  const declaredDefaults = new Map<string, unknown>();
+  for (const spec of registry.attributes()) if (spec.default !== undefined) declaredDefaults.set(spec.name, spec.default);
+
+  // Defaults as typed values, for plugins that read defaults-only settings.
+  const defaultsMap = new Map(defaultsValues);
+  for (const [name, list] of defaultsLists) {
+    const spec = registry.lookup(name) as Spec;
+    try {
+      defaultsMap.set(name, parseValue(spec, list.tokens, list.at, undefined));
+    } catch (e) {
+      if (!(e instanceof AttributeError)) throw e;
+      diag('error', e.message, list.at);
+      fatal = true;
+    }
+  }
+  const defaults = new AttributeValues(defaultsMap, declaredDefaults);
+  const enabled = defaultsLists.get(keys.enabled.name)?.tokens;
+  const disabled = defaultsLists.get(keys.disabled.name)?.tokens ?? [];
+
+  const services: ServiceConfig[] = [];
+  for (const draft of drafts) {
+    const { section } = draft;
+    const name = section.name;
+    const id = (draft.values.get(keys.id.name) as string | undefined) ?? name;
+    const skip = (reason: string) => skipped.push({ name, id, at: section.at, reason });
+    if (draft.disabled) {
+      skip('');
+      continue;
+    }
+    if (disabled.some((d) => eq(d, id)) || (enabled && !enabled.some((e) => eq(e, id)))) {
+      diag('debug', `removing ${id}`, section.at, name);
+      skip('');
+      continue;
+    }
+    // Lists are parsed once more on the merged tokens.
+    for (const [attr, list] of draft.lists) {
+      const spec = registry.lookup(attr) as Spec;
+      try {
+        draft.values.set(attr, parseValue(spec, list.tokens, list.at, name));
+      } catch (e) {
+        if (!(e instanceof AttributeError)) throw e;
+        diag('error', e.message, list.at, name);
+        draft.errors++;
+      }
+    }
+    if (draft.errors > 0) {
+      skip('configuration error');
+      continue;
+    }
+    const problems: string[] = [];
+    const report: Report = {
+      error: (m) => {
+        problems.push(m);
+        diag('error', m, section.at, name);
+      },
+      warn: (m) => diag('warning', m, section.at, name),
+    };
+    const config = await buildService(draft, id, report);
+    if (!config || problems.length > 0) {
+      skip(problems[0] ?? 'configuration error');
+      continue;
+    }
+    options.check?.(config, report);
+    if (problems.length > 0) {
+      skip(problems[0]!);
+      continue;
+    }
+    const dup = config.bind ? services.find((s) => s.bind && s.bind === config.bind && s.port === config.port && s.protocol === config.protocol && s.port !== 0) : undefined;
+    if (dup) {
+      const msg = eq(dup.id, config.id)
+        ? `service: ${name} id: ${id} not unique or is a duplicate - DISABLING`
+        : `service: ${name} id: ${id} is unique but its identical to service: ${dup.name} id: ${dup.id} - DISABLING`;
+      diag('error', msg, section.at, name);
+      skip(msg);
+      continue;
+    }
+    services.push(config);
+  }
+
+  async function buildService(draft: Draft, id: string, report: Report): Promise<ServiceConfig | undefined> {
+    const v = draft.values;
+    const name = draft.section.name;
+    const types = (v.get(keys.type.name) as ReadonlySet<string> | undefined) ?? new Set<string>();
+    const flags = new Set((v.get(keys.flags.name) as ReadonlySet<string> | undefined) ?? []);
+    let socketType = v.get(keys.socketType.name) as SocketType | undefined;
+    let protocol = v.get(keys.protocol.name) as string | undefined;
+    if (protocol && !netdb.hasProtocol(protocol)) {
+      report.error(`Protocol ${protocol} not in /etc/protocols`);
+      return undefined;
+    }
+    if (!socketType && protocol === 'tcp') socketType = 'stream';
+    if (!socketType && protocol === 'udp') socketType = 'dgram';
+    if (!protocol && socketType === 'stream') protocol = 'tcp';
+    if (!protocol && socketType === 'dgram') protocol = 'udp';
+    if (types.has('RPC')) {
+      report.error(`Service ${id}: RPC services are not supported by xinetd-ts`);
+      return undefined;
+    }
+    for (const required of [keys.socketType, keys.wait]) {
+      if (!v.has(required.name) && !(required === keys.socketType && socketType)) {
+        report.error(`Service ${id} missing attribute ${required.name} - DISABLING`);
+        return undefined;
+      }
+    }
+    if (socketType !== 'stream' && socketType !== 'dgram') {
+      report.error(`Service ${id}: socket_type ${socketType} is not supported`);
+      return undefined;
+    }
+    const wait = v.get(keys.wait.name) as boolean;
+    const tcpmuxClient = types.has('TCPMUX') || types.has('TCPMUXPLUS');
+    if (tcpmuxClient) {
+      if (!types.has('UNLISTED')) {
+        report.error(`Service: ${name} (tcpmux) should have UNLISTED in type.`);
+        return undefined;
+      }
+      if (protocol !== 'tcp') {
+        report.error(`Service: ${name} (tcpmux) must use protocol tcp`);
+        return undefined;
+      }
+    }
+    let port = v.get(keys.port.name) as number | undefined;
+    if (!tcpmuxClient) {
+      if (types.has('UNLISTED')) {
+        if (port === undefined) {
+          report.error(`Unlisted service: ${name} must have a port entry`);
+          return undefined;
+        }
+        if (!types.has('INTERNAL') && !v.has(keys.protocol.name) && !protocol) {
+          report.error(`Service ${id} missing attribute protocol - DISABLING`);
+          return undefined;
+        }
+      } else {
+        if (!protocol) {
+          report.error(`Port not specified for service: ${name} and no protocol given`);
+          return undefined;
+        }
+        const listed = netdb.servicePort(name, protocol);
+        if (listed === undefined) {
+          report.error(port === undefined
+            ? `Port not specified and can't find service: ${name} with getservbyname`
+            : `service/protocol combination not in /etc/services: ${name}/${protocol}`);
+          return undefined;
+        }
+        if (port !== undefined && port !== listed) {
+          report.error(`Service ${name} expects port ${listed}, not ${port}`);
+          return undefined;
+        }
+        port = listed;
+      }
+    }
+    for (const flag of ['INTERCEPT', 'LABELED']) {
+      if (flags.delete(flag)) report.warn(`Service ${id}: flag ${flag} is not supported and is ignored`);
+    }
+    let bind = (v.get(keys.bind.name) ?? v.get(keys.interface.name)) as string | undefined;
+    if (bind && !isIP(bind)) {
+      try {
+        const family = flags.has('IPv4') ? 4 : flags.has('IPv6') ? 6 : 0;
+        bind = (await lookup(bind, { family })).address;
+      } catch {
+        report.error(`bad address: ${bind} (no addresses returned)`);
+        return undefined;
+      }
+    }
+    if (flags.has('IPv4') && flags.has('IPv6')) {
+      report.warn(`Service ${name} will use IPv6 or fallback to IPv4`);
+      flags.delete('IPv4');
+    }
+    const family: 'IPv4' | 'IPv6' = flags.has('IPv4') || (!flags.has('IPv6') && bind !== undefined && isIP(bind) === 4) ? 'IPv4' : 'IPv6';
+    if (bind && isIP(bind) === 4 && family === 'IPv6' && flags.has('IPv6')) {
+      report.error(`Service ${id}: bind address ${bind} is IPv4 but flags say IPv6`);
+      return undefined;
+    }
+    const v6only = draft.fromDefaults.has(keys.v6only.name) ? undefined : (v.get(keys.v6only.name) as boolean | undefined);
+    const sortedTypes = [...types].sort().join(',');
+    const identity = [id.toLowerCase(), socketType, protocol, port ?? 0, bind ?? '*', family, wait, sortedTypes, v6only ?? ''].join('|');
+    const config: ServiceConfig = Object.freeze({
+      name,
+      id,
+      types,
+      flags,
+      socketType,
+      protocol: protocol!,
+      port: port ?? 0,
+      bind,
+      wait,
+      v6only,
+      at: draft.section.at,
+      origin: draft.section.origin ?? 'xinetd',
+      values: new AttributeValues(v, declaredDefaults, draft.fromDefaults),
+      identity,
+      family,
+    });
+    return config;
+  }
+
+  return { services, defaults, skipped, diagnostics, plugins, fatal, raw };
+}
+
+/** Plugins named in configuration: the structured `plugins` list and classic `plugins` lines in defaults. */
+export function pluginSpecsOf(raw: RawConfig): PluginSpec[] {
+  const specs = [...raw.plugins];
+  for (const section of raw.sections) {
+    if (section.kind !== 'defaults') continue;
+    for (const e of section.entries) {
+      if (e.attr.toLowerCase() === 'plugins' && e.op !== '-=') for (const v of e.values) specs.push({ specifier: v, from: e.at });
+    }
+  }
+  return specs;
+}

@@ -1,0 +1,360 @@
+/**
+ * The classic xinetd.conf parser (reference §1.1-1.4). It only knows the grammar: top-level
+ * keywords, braces and `NAME OP values...` lines. Attribute meaning is the registry's job.
+ *
+ * Deliberate differences from xinetd 2.3.15.3:
+ * - a trailing CR is stripped from every line, so CRLF files parse;
+ * - relative `include`/`includedir` paths resolve against the including file's directory
+ *   (xinetd uses its cwd, which becomes `/` after a SIGHUP);
+ * - include loops are detected and nesting depth is bounded;
+ * - a stray `}` at top level is a warning instead of the start of a skipped entry;
+ * - after `service foo {`, a lone `}` on the next line ends the skipped entry (xinetd would
+ *   consume it and go on to swallow the next entry).
+ */
+import { readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { XinetdError } from '../errors.js';
+import type {
+  Diagnostic,
+  DiagnosticLevel,
+  Operator,
+  RawConfig,
+  RawEntry,
+  RawSection,
+  SourceLocation,
+} from './raw.js';
+
+export const MAX_LINE_BYTES = 16 * 1024;
+export const MAX_INCLUDE_DEPTH = 32;
+
+/** Mutable accumulator shared by a main file and everything it includes. */
+export interface ClassicSink {
+  readonly sections: RawSection[];
+  readonly diagnostics: Diagnostic[];
+  readonly files: string[];
+  /** Real paths of the files currently being parsed (include loop detection). */
+  readonly stack: string[];
+}
+
+export function createClassicSink(): ClassicSink {
+  return { sections: [], diagnostics: [], files: [], stack: [] };
+}
+
+/** Parses the main configuration file; throws XI_ERR_CONFIG_UNREADABLE if it cannot be read. */
+export function parseClassicConfig(mainFile: string): RawConfig {
+  const file = path.resolve(mainFile);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new XinetdError('XI_ERR_CONFIG_UNREADABLE', `Cannot read configuration file ${file}: ${errorText(cause)}`, {
+      cause,
+    });
+  }
+  const sink = createClassicSink();
+  sink.files.push(file);
+  withStack(sink, file, () => parseClassicText(text, file, sink));
+  return { sections: sink.sections, diagnostics: sink.diagnostics, files: sink.files, plugins: [], source: file };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lines
+
+export interface Line {
+  readonly text: string;
+  readonly tokens: readonly string[];
+  readonly at: SourceLocation;
+}
+
+/** Walks significant lines (no comments, no blanks, no over-long lines) of one file. */
+class LineCursor {
+  private index = 0;
+  private readonly raw: readonly string[];
+
+  constructor(
+    text: string,
+    readonly file: string,
+    private readonly sink: ClassicSink,
+  ) {
+    this.raw = text.split('\n');
+  }
+
+  next(): Line | undefined {
+    while (this.index < this.raw.length) {
+      const lineNo = this.index + 1;
+      const text = stripCr(this.raw[this.index++] ?? '');
+      if (isBlankOrComment(text)) continue;
+      const at = { file: this.file, line: lineNo };
+      if (Buffer.byteLength(text) > MAX_LINE_BYTES) {
+        report(this.sink, 'error', `line too long (more than ${MAX_LINE_BYTES} bytes); ignored`, at);
+        continue;
+      }
+      return { text, tokens: tokenize(text), at };
+    }
+    return undefined;
+  }
+}
+
+function stripCr(text: string): string {
+  return text.endsWith('\r') ? text.slice(0, -1) : text;
+}
+
+function isBlankOrComment(text: string): boolean {
+  return /^\s*$/.test(text) || /^\s*#/.test(text);
+}
+
+/** Spaces and TABs only; no quoting (reference §1.1). */
+function tokenize(text: string): string[] {
+  return text.split(/[ \t]+/).filter((t) => t !== '');
+}
+
+function isLone(line: Line, brace: '{' | '}'): boolean {
+  return line.text.trim() === brace;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Top level
+
+/** Parses one file's text into the sink. `file` must be absolute. */
+export function parseClassicText(text: string, file: string, sink: ClassicSink): void {
+  const cursor = new LineCursor(text, file, sink);
+  let defaultsSeen = false;
+  for (let line = cursor.next(); line; line = cursor.next()) {
+    const keyword = (line.tokens[0] ?? '').toLowerCase();
+    if (keyword === 'defaults') {
+      defaultsSeen = parseDefaults(cursor, line, sink, defaultsSeen);
+    } else if (keyword === 'service') {
+      parseService(cursor, line, sink);
+    } else if (keyword === 'include' || keyword === 'includedir') {
+      parseIncludeLine(line, keyword, sink);
+    } else if (isLone(line, '}')) {
+      report(sink, 'warning', "unexpected '}' outside of an entry; ignored", line.at);
+    } else {
+      report(sink, 'error', 'missing service keyword', line.at);
+      skipEntry(cursor, line.at, sink);
+    }
+  }
+}
+
+function parseIncludeLine(line: Line, keyword: 'include' | 'includedir', sink: ClassicSink): void {
+  const target = line.tokens[1];
+  if (target === undefined) {
+    report(sink, 'error', `${keyword}: missing path`, line.at);
+    return;
+  }
+  const resolved = path.resolve(path.dirname(line.at.file), target);
+  if (keyword === 'include') includeClassicFile(sink, resolved, line.at);
+  else includeClassicDir(sink, resolved, line.at);
+}
+
+/** Skips lines up to and including the next lone `}`. */
+function skipEntry(cursor: LineCursor, start: SourceLocation, sink: ClassicSink, service?: string): void {
+  for (let line = cursor.next(); line; line = cursor.next()) {
+    if (isLone(line, '}')) return;
+  }
+  report(sink, 'error', 'missing } in last service entry', start, service);
+}
+
+/**
+ * Expects the lone `{` that opens an entry. Returns false (after reporting and skipping)
+ * when it is not there.
+ */
+function openEntry(cursor: LineCursor, keywordLine: Line, label: string, sink: ClassicSink, service?: string): boolean {
+  const line = cursor.next();
+  if (!line) {
+    report(sink, 'error', 'incomplete entry', keywordLine.at, service);
+    return false;
+  }
+  if (isLone(line, '{')) return true;
+  report(sink, 'error', `${label}: missing '{'`, keywordLine.at, service);
+  if (!isLone(line, '}')) skipEntry(cursor, keywordLine.at, sink, service);
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entries
+
+type Body =
+  | { readonly kind: 'closed'; readonly entries: RawEntry[] }
+  | { readonly kind: 'eof'; readonly entries: RawEntry[] }
+  | { readonly kind: 'syntax'; readonly entries: RawEntry[]; readonly error: Diagnostic };
+
+/** Reads attribute lines up to the lone `}`; stops at the first syntax error. */
+function readBody(cursor: LineCursor, service?: string): Body {
+  const entries: RawEntry[] = [];
+  for (let line = cursor.next(); line; line = cursor.next()) {
+    if (isLone(line, '}')) return { kind: 'closed', entries };
+    const parsed = parseAttributeLine(line);
+    if ('message' in parsed) {
+      return { kind: 'syntax', entries, error: diagnostic('error', parsed.message, line.at, service) };
+    }
+    entries.push(parsed);
+  }
+  return { kind: 'eof', entries };
+}
+
+function parseService(cursor: LineCursor, line: Line, sink: ClassicSink): void {
+  const name = line.tokens[1];
+  if (name === undefined) {
+    report(sink, 'error', 'service name missing', line.at);
+    skipEntry(cursor, line.at, sink);
+    return;
+  }
+  if (!openEntry(cursor, line, `Service ${name}`, sink, name)) return;
+  const body = readBody(cursor, name);
+  if (body.kind === 'eof') {
+    report(sink, 'error', 'incomplete entry', line.at, name);
+    return;
+  }
+  const section = { kind: 'service' as const, name, entries: body.entries, at: line.at, origin: 'xinetd' as const };
+  if (body.kind === 'syntax') {
+    // The resolver reports `broken` unless an earlier `disable = yes` silenced the entry.
+    sink.sections.push({ ...section, broken: body.error });
+    skipEntry(cursor, line.at, sink, name);
+    return;
+  }
+  sink.sections.push(section);
+}
+
+/** Returns whether this file now holds its one accepted `defaults` entry. */
+function parseDefaults(cursor: LineCursor, line: Line, sink: ClassicSink, alreadySeen: boolean): boolean {
+  if (alreadySeen) {
+    report(sink, 'warning', 'only 1 defaults entry is allowed. This entry will be ignored', line.at);
+    if (openEntry(cursor, line, 'defaults', sink)) skipEntry(cursor, line.at, sink);
+    return true;
+  }
+  if (!openEntry(cursor, line, 'defaults', sink)) return false;
+  const body = readBody(cursor);
+  if (body.kind === 'eof') {
+    report(sink, 'error', 'incomplete entry', line.at);
+    return false;
+  }
+  sink.sections.push({ kind: 'defaults', name: '', entries: body.entries, at: line.at, origin: 'xinetd' });
+  if (body.kind === 'closed') return true;
+  // xinetd keeps what came before the bad line, then falls back to the top level, where the
+  // rest of the entry is garbage; a later `defaults` entry is then still accepted.
+  sink.diagnostics.push(body.error);
+  report(sink, 'error', 'missing service keyword', body.error.at ?? line.at);
+  skipEntry(cursor, line.at, sink);
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Attribute lines
+
+export interface AttributeSyntaxError {
+  readonly message: string;
+}
+
+/** `NAME <ws> OP values...` where OP is `=`, `+=` or `-=` (reference §1.3). */
+export function parseAttributeLine(line: Line): RawEntry | AttributeSyntaxError {
+  const [first = '', second, ...rest] = line.tokens;
+  if (first.includes('=')) {
+    const attr = first.slice(0, first.indexOf('=')).replace(/[+-]$/, '');
+    return { message: `Attribute ${attr} needs a space before operator` };
+  }
+  if (second === undefined) return { message: `Nothing after attribute: ${first}` };
+  const op = operatorOf(second);
+  if (op === undefined) return { message: `Bad operator for attribute: ${first}` };
+  const glued = second.slice(op.length); // `port =23`: whitespace after the operator is optional
+  const values = glued === '' ? rest : [glued, ...rest];
+  return { attr: first, op, values, at: line.at };
+}
+
+function operatorOf(token: string): Operator | undefined {
+  if (token.startsWith('=')) return '=';
+  if (token.startsWith('+=')) return '+=';
+  if (token.startsWith('-=')) return '-=';
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// include / includedir
+
+/** Parses `file` in place as an included configuration file (non-fatal on failure). */
+export function includeClassicFile(sink: ClassicSink, file: string, at: SourceLocation): void {
+  const real = realPathOr(file);
+  if (sink.stack.includes(real)) {
+    report(sink, 'error', `Include loop: ${file} is already being read; skipped`, at);
+    return;
+  }
+  if (sink.stack.length >= MAX_INCLUDE_DEPTH) {
+    report(sink, 'error', `Includes nested deeper than ${MAX_INCLUDE_DEPTH}: ${file} skipped`, at);
+    return;
+  }
+  report(sink, 'debug', `Reading included configuration file: ${file}`, at);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    report(sink, 'error', `Unable to open included configuration file: ${file}`, at);
+    return;
+  }
+  sink.files.push(file);
+  withStack(sink, file, () => parseClassicText(text, file, sink));
+}
+
+/** Parses the eligible files of `dir` in byte order (reference §1.2). */
+export function includeClassicDir(sink: ClassicSink, dir: string, at: SourceLocation): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    report(sink, 'error', `Unable to read included directory: ${dir}`, at);
+    return;
+  }
+  for (const name of sortBytewise(names.filter(isIncludable))) {
+    const file = path.join(dir, name);
+    if (isRegularFile(file)) includeClassicFile(sink, file, at);
+    else report(sink, 'warning', `${file} is not a regular file. It is being skipped.`, at);
+  }
+}
+
+/** Names with a dot anywhere (also `.`, `..`, `x.conf`, `.hidden`) or a trailing `~` are skipped. */
+export function isIncludable(name: string): boolean {
+  return !name.includes('.') && !name.endsWith('~');
+}
+
+/** strcmp order, i.e. bytes of the UTF-8 names (C locale). */
+export function sortBytewise(names: readonly string[]): string[] {
+  return [...names].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+}
+
+function isRegularFile(file: string): boolean {
+  try {
+    return statSync(file).isFile(); // follows symlinks
+  } catch {
+    return false;
+  }
+}
+
+function realPathOr(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return file;
+  }
+}
+
+function withStack(sink: ClassicSink, file: string, parse: () => void): void {
+  sink.stack.push(realPathOr(file));
+  try {
+    parse();
+  } finally {
+    sink.stack.pop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function report(sink: ClassicSink, level: DiagnosticLevel, message: string, at: SourceLocation, service?: string): void {
+  sink.diagnostics.push(diagnostic(level, message, at, service));
+}
+
+function diagnostic(level: DiagnosticLevel, message: string, at: SourceLocation, service?: string): Diagnostic {
+  return service === undefined ? { level, message, at } : { level, message, at, service };
+}
+
+function errorText(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}

@@ -1,0 +1,421 @@
+import type dgram from 'node:dgram';
+import { EventEmitter } from 'node:events';
+import { appendFile } from 'node:fs/promises';
+import type net from 'node:net';
+import { AttributeRegistry } from './config/attributes.js';
+import { loadConfiguration } from './config/load.js';
+import type { PluginSpec, RawConfig, SourceLocation } from './config/raw.js';
+import { pluginSpecsOf, resolveConfig, type ResolvedConfig } from './config/resolve.js';
+import type { Connection, Datagram } from './connection.js';
+import { defineCoreAttributes, type CoreKeys } from './core-attributes.js';
+import { XinetdError } from './errors.js';
+import { createHooks, isolateSinks, stampRefusals, type DaemonHooks, type ReloadReport } from './hooks.js';
+import { Launcher, type WatchedSocket } from './launcher/launcher.js';
+import { boundPort, closeHandle, listen, type ListenHandle } from './listener.js';
+import type { DaemonLevel, LogEvent } from './log-event.js';
+import { loadNetDb, type NetDb } from './netdb.js';
+import { runConnection, type PipelineHost } from './pipeline.js';
+import type { XinetdPlugin } from './plugin.js';
+import { loadPlugin } from './plugin-loader.js';
+import type { Refusal } from './refusal.js';
+import type { ServiceConfig } from './service-config.js';
+import { ServiceState } from './service-state.js';
+import type { Session } from './session.js';
+import { guardDatagramReply } from './udp-guard.js';
+import { VERSION } from './version.js';
+
+export interface DaemonOptions {
+  /** -f; when absent a cosmiconfig search from the cwd, then /etc/xinetd.conf. */
+  readonly configFile?: string;
+  /** -inetd_compat: also read this inetd.conf after the xinetd configuration. */
+  readonly inetdConf?: string;
+  /** -limit: daemon-wide cap on running servers. */
+  readonly processLimit?: number;
+  /** SIGUSR1 dump file. */
+  readonly dumpFile?: string;
+  /** Keep running with no services (-stayalive / -dontfork). */
+  readonly stayAlive?: boolean;
+  /** Datagrams being handled at once per service; more are dropped (a flood never queues). */
+  readonly maxDatagramsInFlight?: number;
+}
+
+/** A service the daemon runs: its counters, its socket, its live sessions. */
+export interface ActiveService {
+  readonly state: ServiceState;
+  handle: ListenHandle | undefined;
+  watched: WatchedSocket | undefined;
+  readonly sessions: Set<Session>;
+  inFlight: number;
+  resumeTimer: NodeJS.Timeout | undefined;
+}
+
+/**
+ * Owns the hooks, the attribute registry, the services and the session table. Plugins are
+ * applied once; a reload changes configuration, never the set of plugins.
+ */
+export class Daemon extends EventEmitter {
+  readonly hooks: DaemonHooks = createHooks();
+  readonly attributes = new AttributeRegistry();
+  readonly keys: CoreKeys;
+  readonly options: DaemonOptions;
+  readonly version = VERSION;
+  #netdb: NetDb = loadNetDb();
+  readonly #plugins: XinetdPlugin[] = [];
+  #pluginSpecs: readonly PluginSpec[] = [];
+  #pluginsLoaded = false;
+  #services = new Map<string, ActiveService>();
+  #config: ResolvedConfig | undefined;
+  #launcher: Promise<Launcher> | undefined;
+  readonly #inProcess: { readonly name: string; readonly claims: (config: ServiceConfig) => boolean }[] = [];
+  #nextId = 1;
+  #running = 0;
+  #closing = false;
+  readonly #host: PipelineHost;
+
+  constructor(options: DaemonOptions = {}) {
+    super();
+    this.options = options;
+    this.keys = defineCoreAttributes(this.attributes);
+    stampRefusals(this.hooks.authorize);
+    stampRefusals(this.hooks.limit);
+    isolateSinks(this.hooks.log, (sink, error) => {
+      process.stderr.write(`xinetd-ts: log sink ${sink} failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    });
+    this.#host = {
+      hooks: this.hooks,
+      now: () => Date.now(),
+      log: (e) => this.log(e),
+      message: (l, t) => this.message(l, t),
+      sessionStarted: (conn, session) => {
+        this.#running++;
+        this.#services.get(conn.service.identity)?.sessions.add(session);
+      },
+      sessionEnded: (conn, session) => {
+        this.#running--;
+        for (const svc of this.#services.values()) if (svc.sessions.delete(session)) break;
+      },
+    };
+  }
+
+  /** Apply a plugin (built-in or third-party, the same way). */
+  use(plugin: XinetdPlugin): this {
+    if (this.#plugins.some((p) => p.name === plugin.name)) {
+      throw new XinetdError('XI_ERR_PLUGIN_DUPLICATE', `plugin ${plugin.name} is loaded twice`);
+    }
+    try {
+      plugin.apply(this);
+    } catch (error) {
+      if (error instanceof XinetdError) throw error;
+      throw new XinetdError('XI_ERR_PLUGIN_APPLY', `plugin ${plugin.name} failed to apply: ${(error as Error).message}`, { cause: error });
+    }
+    this.#plugins.push(plugin);
+    return this;
+  }
+
+  /**
+   * Declare that services matching `claims` are served inside the daemon (internal services,
+   * redirect): they need no `server`, and their sockets are never handed to the launcher.
+   */
+  claimInProcess(name: string, claims: (config: ServiceConfig) => boolean): void {
+    this.#inProcess.push({ name, claims });
+  }
+
+  /** The in-process claimant of a service, if any. */
+  inProcessOwner(config: ServiceConfig): string | undefined {
+    return this.#inProcess.find((c) => c.claims(config))?.name;
+  }
+
+  get netdb(): NetDb {
+    return this.#netdb;
+  }
+
+  get config(): ResolvedConfig | undefined {
+    return this.#config;
+  }
+
+  /** Running servers (counted sessions) across all services: what `-limit` caps. */
+  get runningServers(): number {
+    return this.#running;
+  }
+
+  /** The services being served now. */
+  activeServices(): IterableIterator<ActiveService> {
+    return this.#services.values();
+  }
+
+  /** The bound port of a service (by id), for tests and the `services` listing. */
+  portOf(id: string): number | undefined {
+    for (const svc of this.#services.values()) {
+      if (svc.state.config.id === id && svc.handle) return boundPort(svc.handle);
+    }
+    return undefined;
+  }
+
+  message(level: DaemonLevel, message: string, at?: SourceLocation): void {
+    this.log({ kind: 'daemon', level, message, at, time: Date.now() });
+  }
+
+  log(event: LogEvent): void {
+    this.hooks.log.call(event);
+  }
+
+  /** The server launcher (started on first use). */
+  launcher(): Promise<Launcher> {
+    this.#launcher ??= Launcher.start().then((l) => {
+      l.on('error', (e: Error) => this.message('error', `launcher: ${e.message}`));
+      return l;
+    });
+    return this.#launcher;
+  }
+
+  /** Read, parse and validate a configuration without binding anything (`check`, reload). */
+  async loadConfig(): Promise<ResolvedConfig> {
+    this.#netdb = loadNetDb();
+    const raw: RawConfig = await loadConfiguration({ file: this.options.configFile, inetdConf: this.options.inetdConf });
+    const specs = pluginSpecsOf(raw);
+    if (!this.#pluginsLoaded) await this.loadPlugins(specs);
+    else if (specs.map((s) => s.specifier).join('\n') !== this.#pluginSpecs.map((s) => s.specifier).join('\n')) {
+      throw new XinetdError('XI_ERR_PLUGINS_CHANGED', 'the plugins list changed (restart required); keeping the running configuration');
+    }
+    return resolveConfig(raw, {
+      registry: this.attributes,
+      keys: this.keys,
+      netdb: this.#netdb,
+      check: (service, report) => this.hooks.checkService.call(service, report),
+    });
+  }
+
+  /** Load third-party plugins named in the configuration (once, at start). */
+  async loadPlugins(specs: readonly PluginSpec[]): Promise<void> {
+    for (const spec of specs) this.use(await loadPlugin(spec));
+    for (const p of this.#plugins) {
+      for (const dep of p.dependencies ?? []) {
+        if (!this.#plugins.some((q) => q.name === dep)) {
+          throw new XinetdError('XI_ERR_PLUGIN_DEPENDENCY', `plugin ${p.name} needs plugin ${dep}, which is not loaded`);
+        }
+      }
+    }
+    this.#pluginSpecs = specs;
+    this.#pluginsLoaded = true;
+  }
+
+  /** Start with a configuration already loaded by `loadConfig` (plugins applied). */
+  async start(config: ResolvedConfig): Promise<void> {
+    this.#reportDiagnostics(config);
+    this.#config = config;
+    await this.hooks.ready.promise();
+    for (const service of config.services) await this.#open(service);
+    const n = this.#services.size;
+    this.message('notice', `xinetd-ts ${VERSION} started`);
+    this.message('notice', `Started working: ${n} available service${n === 1 ? '' : 's'}`);
+  }
+
+  /** SIGHUP: the whole new configuration is validated first; on failure the old one stays. */
+  async reload(): Promise<ReloadReport | undefined> {
+    this.message('notice', 'Starting reconfiguration');
+    let next: ResolvedConfig;
+    try {
+      next = await this.loadConfig();
+    } catch (error) {
+      this.message('error', `reconfiguration failed: ${(error as Error).message}`);
+      return undefined;
+    }
+    this.#reportDiagnostics(next);
+    if (next.fatal) {
+      this.message('error', 'reconfiguration failed: the default section has errors; keeping the running configuration');
+      return undefined;
+    }
+    const wanted = new Map(next.services.map((s) => [s.identity, s]));
+    const kept: string[] = [];
+    const removed: string[] = [];
+    const added: string[] = [];
+    for (const [identity, svc] of [...this.#services]) {
+      const replacement = wanted.get(identity);
+      if (replacement) {
+        svc.state.config = replacement;
+        kept.push(replacement.id);
+        this.message('debug', `readjusting service ${replacement.id}`);
+        wanted.delete(identity);
+      } else {
+        removed.push(svc.state.config.id);
+        await this.#stopService(identity, svc, 'SIGKILL');
+      }
+    }
+    for (const service of wanted.values()) {
+      added.push(service.id);
+      await this.#open(service);
+    }
+    this.#config = next;
+    const report: ReloadReport = { kept, added, removed };
+    try {
+      await this.hooks.reloaded.promise(report);
+    } catch (error) {
+      this.message('error', `reload: ${(error as Error).message}`);
+    }
+    this.message('notice', `Reconfigured: new=${added.length} old=${kept.length} dropped=${removed.length} (services)`);
+    return report;
+  }
+
+  /**
+   * Stop. `term` (SIGTERM) also ends every server the daemon started; `quit` (SIGQUIT)
+   * leaves spawned servers running, as xinetd does.
+   */
+  async close(mode: 'term' | 'quit' = 'term'): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    for (const [identity, svc] of [...this.#services]) {
+      await this.#stopService(identity, svc, mode === 'term' ? 'SIGTERM' : undefined);
+    }
+    this.message('warning', 'Exiting...');
+    try {
+      await this.hooks.close.promise();
+    } catch (error) {
+      process.stderr.write(`xinetd-ts: close: ${(error as Error).message}\n`);
+    }
+    if (this.#launcher) await (await this.#launcher).close();
+  }
+
+  /** Switch a service off for `ms` (cps, EMFILE): its socket is closed, then re-created. */
+  suspend(state: ServiceState, ms: number, onResume?: () => void): void {
+    const svc = this.#services.get(state.config.identity);
+    if (!svc || svc.resumeTimer) return;
+    state.suspendedUntil = Date.now() + ms;
+    const handle = svc.handle;
+    svc.handle = undefined;
+    if (handle) void closeHandle(handle);
+    svc.resumeTimer = setTimeout(() => {
+      svc.resumeTimer = undefined;
+      state.suspendedUntil = 0;
+      if (this.#services.get(state.config.identity) !== svc) return;
+      void this.#bind(svc).then(() => onResume?.());
+    }, ms);
+    svc.resumeTimer.unref();
+  }
+
+  /** SIGABRT / -cc: check the counters against the live sessions. */
+  consistencyCheck(): number {
+    let errors = 0;
+    let total = 0;
+    for (const svc of this.#services.values()) {
+      total += svc.sessions.size;
+      if (svc.state.running < 0) errors++;
+    }
+    if (total > this.#running || this.#running < 0) errors++;
+    if (errors === 0) this.message('info', 'Consistency check passed');
+    else this.message('warning', `Consistency check detected ${errors} errors`);
+    return errors;
+  }
+
+  /** Write the SIGUSR1 state dump. */
+  async dump(): Promise<string> {
+    const file = this.options.dumpFile ?? '/var/run/xinetd.dump';
+    const lines = [`INTERNAL STATE DUMP: xinetd-ts ${VERSION}`, `Current time: ${new Date().toString()}`, ''];
+    for (const svc of this.#services.values()) {
+      const c = svc.state.config;
+      lines.push(`Service = ${c.name}`, `\tid = ${c.id}`, `\tState = ${svc.resumeTimer ? 'Suspended' : 'Active'}`);
+      lines.push(`\tsocket_type = ${c.socketType}`, `\tprotocol = ${c.protocol}`, `\tport = ${svc.handle ? boundPort(svc.handle) : c.port}`);
+      lines.push(`\twait = ${c.wait ? 'yes' : 'no'}`, `\tbind = ${c.bind ?? '*'}`, `\trunning = ${svc.state.running}`);
+      for (const [source, n] of svc.state.sources()) lines.push(`\tsource ${source} = ${n}`);
+      lines.push('');
+    }
+    lines.push(`running servers = ${this.#running}`, 'END OF DUMP', '');
+    await appendFile(file, lines.join('\n'), { mode: 0o644 });
+    this.message('info', `generated state dump in file ${file}`);
+    return file;
+  }
+
+  #reportDiagnostics(config: ResolvedConfig): void {
+    for (const d of config.diagnostics) {
+      const level: DaemonLevel = d.level === 'error' ? 'error' : d.level;
+      this.message(level, d.message, d.at);
+    }
+  }
+
+  async #open(config: ServiceConfig): Promise<void> {
+    const svc: ActiveService = { state: new ServiceState(config), handle: undefined, watched: undefined, sessions: new Set(), inFlight: 0, resumeTimer: undefined };
+    if (config.port === 0 && (config.types.has('TCPMUX') || config.types.has('TCPMUXPLUS'))) {
+      this.#services.set(config.identity, svc);
+      return;
+    }
+    if (await this.#bind(svc)) this.#services.set(config.identity, svc);
+  }
+
+  /** Services served by the daemon itself accept here; external wait = yes ones go to the launcher. */
+  async #bind(svc: ActiveService): Promise<boolean> {
+    const config = svc.state.config;
+    const viaLauncher = config.wait && !config.types.has('INTERNAL') && !this.inProcessOwner(config);
+    try {
+      const handle = await listen(config, {
+        connection: (socket) => this.#onConnection(svc, socket),
+        datagram: (data, rinfo) => this.#onDatagram(svc, data, rinfo),
+        error: (error) => this.message('error', `${config.id}: ${error.message}`),
+      }, { accept: !viaLauncher });
+      if (viaLauncher) {
+        const launcher = await this.launcher();
+        const watched = launcher.adopt(handle.kind === 'stream' ? handle.server : handle.socket, handle.kind);
+        watched.on('ready', (peer?: { address: string; port: number }) => this.#onReady(svc, watched, peer));
+        svc.watched = watched;
+      }
+      svc.handle = handle;
+      return true;
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException;
+      this.message('error', `bind failed (${e.message}). service = ${config.id}`);
+      this.message('error', `Service ${config.id} failed to start and is deactivated.`);
+      return false;
+    }
+  }
+
+  async #stopService(identity: string, svc: ActiveService, signal: NodeJS.Signals | undefined): Promise<void> {
+    this.#services.delete(identity);
+    if (svc.resumeTimer) clearTimeout(svc.resumeTimer);
+    if (svc.watched) await svc.watched.release();
+    if (svc.handle) await closeHandle(svc.handle);
+    if (signal) for (const session of svc.sessions) session.stop(signal);
+    this.message('notice', `service ${svc.state.config.id} deactivated`);
+  }
+
+  #connection(svc: ActiveService, fields: Partial<Connection>): Connection {
+    return { id: this.#nextId++, service: svc.state.config, state: svc.state, peer: undefined, local: undefined, startedAt: Date.now(), ...fields };
+  }
+
+  #onConnection(svc: ActiveService, socket: net.Socket): void {
+    socket.on('error', () => socket.destroy());
+    const conn = this.#connection(svc, {
+      socket,
+      peer: { address: socket.remoteAddress ?? '<no address>', port: socket.remotePort ?? 0 },
+      local: { address: socket.localAddress ?? '', port: socket.localPort ?? 0 },
+    });
+    void runConnection(this.#host, conn, () => {
+      socket.end();
+      socket.destroySoon();
+    });
+  }
+
+  #onDatagram(svc: ActiveService, data: Buffer, rinfo: dgram.RemoteInfo): void {
+    const limit = this.options.maxDatagramsInFlight ?? 64;
+    if (svc.inFlight >= limit || svc.handle?.kind !== 'dgram') return;
+    const socket = svc.handle.socket;
+    const config = svc.state.config;
+    const datagram: Datagram = {
+      data,
+      reply: (buf) => {
+        if (guardDatagramReply(rinfo.port, config.port)) socket.send(buf, rinfo.port, rinfo.address);
+      },
+    };
+    const conn = this.#connection(svc, {
+      datagram,
+      peer: { address: rinfo.address, port: rinfo.port },
+      local: { address: config.bind ?? '', port: config.port },
+    });
+    svc.inFlight++;
+    void runConnection(this.#host, conn, noop).finally(() => svc.inFlight--);
+  }
+
+  #onReady(svc: ActiveService, watched: WatchedSocket, peer: { address: string; port: number } | undefined): void {
+    const conn = this.#connection(svc, { waiting: watched, peer, local: { address: svc.state.config.bind ?? '', port: svc.state.config.port } });
+    void runConnection(this.#host, conn, (_refusal: Refusal) => watched.refuse());
+  }
+}
+
+const noop = () => {};

@@ -1,0 +1,100 @@
+import {
+  AsyncSeriesBailHook,
+  AsyncSeriesHook,
+  SyncHook,
+  SyncWaterfallHook,
+} from 'tapable';
+
+/** tapable's tap record as its interceptors see it (not exported by its typings). */
+interface FullTap {
+  name: string;
+  stage?: number;
+  before?: string;
+  type: 'sync' | 'async' | 'promise';
+  fn: Function;
+}
+import type { Report } from './config/resolve.js';
+import type { Connection } from './connection.js';
+import type { LaunchSpec } from './launch-spec.js';
+import type { LogEvent } from './log-event.js';
+import type { Decision, Refusal } from './refusal.js';
+import type { ServiceConfig } from './service-config.js';
+import type { Session } from './session.js';
+
+/** Stages of the authorize hook: xinetd checks the address before time and libwrap. */
+export const AuthorizeStage = { SENSOR: -400, ADDRESS: -300, TIME: -200, DEFAULT: 0, LIBWRAP: 100 } as const;
+/** Stages of the limit hook, in xinetd's order of parent checks (reference 8). */
+export const LimitStage = { CPS: -500, LOAD: -400, INSTANCES: -300, PER_SOURCE: -200, PROCESS: -100, DEFAULT: 0 } as const;
+
+export interface ReloadReport {
+  readonly kept: readonly string[];
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+}
+
+/**
+ * The whole plugin contract: every hook, declared once on the Daemon (never per connection,
+ * tapable compiles each hook's caller when taps change). Plugins tap; only the daemon calls.
+ */
+export function createHooks() {
+  return Object.freeze({
+    /** Cross-attribute checks after parsing; `report.error` skips the service. Never throws. */
+    checkService: new SyncHook<[ServiceConfig, Report]>(['service', 'report']),
+    /** Open resources before listening. A throw aborts startup. */
+    ready: new AsyncSeriesHook<[]>([]),
+    /** After a reload swapped the new configuration in. Errors are logged; the reload stands. */
+    reloaded: new AsyncSeriesHook<[ReloadReport]>(['report']),
+    /** After listeners and sessions are gone: flush and close. Errors are logged. */
+    close: new AsyncSeriesHook<[]>([]),
+    /** A connection arrived (banner). Cannot refuse; a throw closes the connection. */
+    accept: new AsyncSeriesHook<[Connection]>(['conn']),
+    /** Who may connect. Return a Refusal to stop the chain, nothing to continue. */
+    authorize: new AsyncSeriesBailHook<[Connection], Refusal | void>(['conn']),
+    /** Limits, on counts the core keeps. Return a Refusal to stop the chain. */
+    limit: new AsyncSeriesBailHook<[Connection], Refusal | void>(['conn']),
+    /** Last words before the core closes a refused connection or launches an admitted one. */
+    decided: new AsyncSeriesHook<[Connection, Decision]>(['conn', 'decision']),
+    /** Shape how the server runs. Return a new spec; never mutate the one given. */
+    prepare: new SyncWaterfallHook<[LaunchSpec, Connection]>(['spec', 'conn']),
+    /** The first tap to return a Session claims the connection. */
+    launch: new AsyncSeriesBailHook<[Connection, LaunchSpec], Session | void>(['conn', 'spec']),
+    /** Records and the daemon's messages. Sinks must not block; their errors are isolated. */
+    log: new SyncHook<[LogEvent]>(['event']),
+  });
+}
+
+export type DaemonHooks = ReturnType<typeof createHooks>;
+
+/** Stamp every Refusal with the name of the tap that returned it. */
+export function stampRefusals(hook: DaemonHooks['authorize'] | DaemonHooks['limit']): void {
+  hook.intercept({
+    register(tap: FullTap) {
+      if (tap.type !== 'promise' && tap.type !== 'sync') return tap;
+      const fn = tap.fn as (conn: Connection) => Refusal | void | Promise<Refusal | void>;
+      const name = tap.name;
+      const stamp = (r: Refusal | void) => (r === undefined ? r : r.by ? r : { ...r, by: name });
+      tap.fn = tap.type === 'sync'
+        ? (conn: Connection) => stamp(fn(conn) as Refusal | void)
+        : async (conn: Connection) => stamp(await fn(conn));
+      return tap;
+    },
+  });
+}
+
+/** A throwing sink must never reach the connection or the other sinks. */
+export function isolateSinks(hook: DaemonHooks['log'], onError: (sink: string, error: unknown) => void): void {
+  hook.intercept({
+    register(tap: FullTap) {
+      const fn = tap.fn as (event: LogEvent) => void;
+      const name = tap.name;
+      tap.fn = (event: LogEvent) => {
+        try {
+          fn(event);
+        } catch (error) {
+          onError(name, error);
+        }
+      };
+      return tap;
+    },
+  });
+}

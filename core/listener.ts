@@ -1,0 +1,77 @@
+import dgram from 'node:dgram';
+import net from 'node:net';
+import type { ServiceConfig } from './service-config.js';
+
+/** The listening socket of one service: a net.Server (stream) or a dgram socket. */
+export type ListenHandle =
+  | { readonly kind: 'stream'; readonly server: net.Server }
+  | { readonly kind: 'dgram'; readonly socket: dgram.Socket };
+
+export interface ListenHandlers {
+  connection(socket: net.Socket): void;
+  datagram(data: Buffer, rinfo: dgram.RemoteInfo): void;
+  /** Accept errors (EMFILE...) after the socket is listening. */
+  error(error: NodeJS.ErrnoException): void;
+}
+
+function hostFor(config: ServiceConfig): string {
+  if (config.bind) return config.bind;
+  return config.family === 'IPv4' ? '0.0.0.0' : '::';
+}
+
+/**
+ * Bind a service's socket. IPv6 services are dual-stack unless `v6only = yes`, whatever the
+ * bindv6only sysctl says (xinetd sets IPV6_V6ONLY explicitly).
+ */
+export async function listen(config: ServiceConfig, handlers: ListenHandlers, { accept = true } = {}): Promise<ListenHandle> {
+  const host = hostFor(config);
+  const ipv6Only = config.family === 'IPv6' && config.v6only === true;
+  if (config.socketType === 'stream') {
+    const server = net.createServer({
+      noDelay: config.flags.has('NODELAY'),
+      keepAlive: config.flags.has('KEEPALIVE'),
+      // Nothing may be read before the server gets the descriptor; in-process services resume.
+      pauseOnConnect: true,
+    });
+    if (accept) server.on('connection', handlers.connection);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host, port: config.port, ipv6Only, backlog: 511, exclusive: true }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', handlers.error);
+    return { kind: 'stream', server };
+  }
+  const socket = dgram.createSocket({ type: config.family === 'IPv4' ? 'udp4' : 'udp6', reuseAddr: true, ipv6Only });
+  if (accept) socket.on('message', handlers.datagram);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind({ address: host, port: config.port, exclusive: true }, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+  socket.on('error', handlers.error);
+  return { kind: 'dgram', socket };
+}
+
+export function closeHandle(handle: ListenHandle): Promise<void> {
+  return new Promise((resolve) => {
+    if (handle.kind === 'stream') handle.server.close(() => resolve());
+    else {
+      try {
+        handle.socket.close(() => resolve());
+      } catch {
+        resolve();
+      }
+    }
+  });
+}
+
+export function boundPort(handle: ListenHandle): number {
+  return handle.kind === 'stream'
+    ? (handle.server.address() as net.AddressInfo).port
+    : handle.socket.address().port;
+}

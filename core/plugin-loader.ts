@@ -1,0 +1,45 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { PluginSpec } from './config/raw.js';
+import { XinetdError } from './errors.js';
+import { isPlugin, type XinetdPlugin } from './plugin.js';
+
+const where = (spec: PluginSpec) => `${spec.from.file}:${spec.from.line}`;
+
+/** Resolve a specifier: paths relative to the file that named it, else an npm package name. */
+export function resolvePluginPath(spec: PluginSpec): string {
+  const s = spec.specifier;
+  if (s.startsWith('./') || s.startsWith('../') || isAbsolute(s)) {
+    const path = resolve(dirname(spec.from.file), s);
+    if (!existsSync(path)) throw new XinetdError('XI_ERR_PLUGIN_NOT_FOUND', `plugin ${s} not found at ${path} (${where(spec)})`);
+    return path;
+  }
+  for (const base of [spec.from.file, import.meta.url]) {
+    try {
+      return createRequire(base).resolve(s);
+    } catch {
+      // try the next base
+    }
+  }
+  throw new XinetdError('XI_ERR_PLUGIN_NOT_FOUND', `plugin package ${s} cannot be resolved (${where(spec)})`);
+}
+
+/** Import and construct a plugin; anything wrong is fatal (a missing access plugin must not fail open). */
+export async function loadPlugin(spec: PluginSpec): Promise<XinetdPlugin> {
+  const path = resolvePluginPath(spec);
+  let mod: unknown;
+  try {
+    mod = await import(pathToFileURL(path).href);
+  } catch (error) {
+    throw new XinetdError('XI_ERR_PLUGIN_NOT_FOUND', `plugin ${spec.specifier} failed to load: ${(error as Error).message} (${where(spec)})`, { cause: error });
+  }
+  let exported = (mod as { default?: unknown }).default ?? mod;
+  if (typeof exported === 'object' && exported !== null && 'default' in exported) exported = (exported as { default: unknown }).default;
+  const plugin = typeof exported === 'function' ? (exported as (o?: unknown) => unknown)(spec.options) : exported;
+  if (!isPlugin(plugin)) {
+    throw new XinetdError('XI_ERR_PLUGIN_SHAPE', `plugin ${spec.specifier} must export a factory returning { name, apply(daemon) } (${where(spec)})`);
+  }
+  return plugin;
+}

@@ -1,0 +1,53 @@
+import { AttributeError } from '../../core/config/attributes.js';
+import type { Daemon } from '../../core/daemon.js';
+import { definePlugin } from '../../core/plugin.js';
+import type { ServiceConfig } from '../../core/service-config.js';
+
+const PLUGIN_NAME = 'xinetd-ts:env';
+
+/** Variables of the daemon's own that never reach servers. */
+const PRIVATE = /^(XINETD_TS_|NODE_CHANNEL_)/;
+
+/**
+ * env and passenv (reference 11.4): the base is the daemon's environment captured at start;
+ * `passenv` narrows it, `env` adds to it, and every server gets REMOTE_HOST.
+ */
+export default definePlugin(() => ({
+  name: PLUGIN_NAME,
+  apply(daemon: Daemon) {
+    const startEnv = Object.entries(process.env).filter(([k, v]) => v !== undefined && !PRIVATE.test(k)) as [string, string][];
+    const env = daemon.attributes.define({
+      name: 'env', owner: PLUGIN_NAME, arity: 'list', where: 'service', noRemove: true,
+      parse(values) {
+        for (const v of values) if (!v.includes('=')) throw new AttributeError(`${v} has no '='`);
+        return [...values];
+      },
+      doc: { values: 'NAME=value ...', default: 'none', description: 'Variables added to the server environment (values cannot contain blanks in xinetd.conf).' },
+    });
+    const passenv = daemon.attributes.define({
+      name: 'passenv', owner: PLUGIN_NAME, arity: 'list', where: 'both', inherit: 'entry',
+      parse(values, ctx) {
+        const known = values.filter((name) => process.env[name] !== undefined);
+        for (const name of values) if (process.env[name] === undefined) ctx.warn(`undefined environment variable: ${name}`);
+        return known;
+      },
+      doc: { values: 'variable names', default: "the daemon's whole environment", description: 'Only these variables of the daemon environment are passed (empty: none).' },
+    });
+    const baseEnv = new WeakMap<ServiceConfig, readonly string[]>();
+    daemon.hooks.checkService.tap(PLUGIN_NAME, (service) => {
+      const names = service.values.get(passenv);
+      const base = names === undefined ? startEnv : startEnv.filter(([k]) => names.includes(k));
+      const merged = new Map(base);
+      for (const kv of service.values.get(env) ?? []) {
+        const i = kv.indexOf('=');
+        merged.set(kv.slice(0, i), kv.slice(i + 1));
+      }
+      merged.delete('REMOTE_HOST');
+      baseEnv.set(service, Object.freeze([...merged].map(([k, v]) => `${k}=${v}`)));
+    });
+    daemon.hooks.prepare.tap(PLUGIN_NAME, (spec, conn) => {
+      const base = baseEnv.get(conn.service) ?? [];
+      return { ...spec, env: [...base, `REMOTE_HOST=${conn.peer?.address ?? ''}`] };
+    });
+  },
+}));

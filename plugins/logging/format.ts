@@ -1,0 +1,46 @@
+import type { ServiceLogEvent } from '../../core/log-event.js';
+
+export interface LogFlags {
+  readonly success: ReadonlySet<string>;
+  readonly failure: ReadonlySet<string>;
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** xinetd's FILE timestamp: `YY/M/D@HH:MM:SS`, month and day not padded, local time. */
+export function fileTimestamp(ms: number): string {
+  const d = new Date(ms);
+  return `${pad(d.getFullYear() % 100)}/${d.getMonth() + 1}/${d.getDate()}@${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/**
+ * One service record exactly as xinetd writes it (reference 9.1), or undefined when the
+ * service's log_on_success / log_on_failure flags do not ask for it.
+ */
+export function formatRecord(event: ServiceLogEvent, flags: LogFlags): string | undefined {
+  const id = event.conn.service.id;
+  const from = ` from=${event.conn.peer?.address ?? '<no address>'}`;
+  const s = flags.success;
+  switch (event.kind) {
+    case 'start':
+      if (s.size === 0) return undefined;
+      return `START: ${id}${s.has('PID') ? ` pid=${event.pid}` : ''}${s.has('HOST') ? from : ''}`;
+    case 'exit': {
+      if (!s.has('EXIT') && !s.has('DURATION')) return undefined;
+      let line = `EXIT: ${id}`;
+      if (s.has('EXIT')) line += event.signal !== undefined ? ` signal=${event.signal}` : ` status=${event.status ?? 0}`;
+      if (s.has('PID')) line += ` pid=${event.pid}`;
+      if (s.has('DURATION')) line += ` duration=${Math.floor(event.durationMs / 1000)}(sec)`;
+      return line;
+    }
+    case 'fail':
+      if (flags.failure.size === 0) return undefined;
+      return `FAIL: ${id} ${event.refusal.code}${flags.failure.has('HOST') ? from : ''}`;
+    case 'userid':
+      return `USERID: ${id} ${event.text}`;
+    case 'noid':
+      return `NOID: ${id} ${event.conn.peer?.address ?? '<no address>'} ${event.reason}`;
+    case 'traffic':
+      return s.has('TRAFFIC') ? `TRAFFIC: ${id} in=${event.in}(bytes) out=${event.out}(bytes)` : undefined;
+  }
+}

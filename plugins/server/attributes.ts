@@ -1,0 +1,90 @@
+import { AttributeError, type AttributeKey, type AttributeRegistry } from '../../core/config/attributes.js';
+import { parseInteger } from '../../core/core-attributes.js';
+
+export const PLUGIN_NAME = 'xinetd-ts:server';
+
+/** A size with an optional K/M suffix, or UNLIMITED (0 = not set, as in xinetd). */
+function parseLimit(text: string, message: string, suffixes: boolean): number {
+  if (/^unlimited$/i.test(text)) return Number.POSITIVE_INFINITY;
+  const m = /^(\d+)([kKmM]?)$/.exec(text);
+  if (!m || (!suffixes && m[2])) throw new AttributeError(`${message}: ${text}`);
+  const n = Number(m[1]);
+  const mul = m[2] === '' ? 1 : m[2]!.toLowerCase() === 'k' ? 1024 : 1024 * 1024;
+  return n * mul;
+}
+
+export interface ServerKeys {
+  readonly server: AttributeKey<string>;
+  readonly serverArgs: AttributeKey<readonly string[]>;
+  readonly user: AttributeKey<string>;
+  readonly group: AttributeKey<string>;
+  readonly groups: AttributeKey<boolean>;
+  readonly umask: AttributeKey<number>;
+  readonly nice: AttributeKey<number>;
+  readonly rlimits: Readonly<Record<'as' | 'cpu' | 'data' | 'rss' | 'stack' | 'nofile', AttributeKey<number>>>;
+}
+
+export function defineServerAttributes(registry: AttributeRegistry): ServerKeys {
+  const owner = PLUGIN_NAME;
+  registry.defineFlag({ name: 'NAMEINARGS', owner, description: 'The first server_args token is argv[0] (tcpd style); any attribute order.' });
+  registry.defineFlag({ name: 'NORETRY', owner, description: 'Accepted for compatibility; a failed launch is never retried.' });
+  const rlimit = (name: string, message: string, what: string, suffixes = true) =>
+    registry.define({
+      name, owner, arity: 1, where: 'service',
+      parse: (v: readonly string[]) => parseLimit(v[0]!, message, suffixes),
+      doc: { values: suffixes ? 'number[K|M] | UNLIMITED' : 'seconds | UNLIMITED', default: 'unchanged (0 = not set)', description: `${what} of the server (soft and hard).` },
+    });
+  return {
+    server: registry.define({
+      name: 'server', owner, arity: 1, where: 'service',
+      parse: (v) => v[0]!,
+      doc: { values: 'absolute path', default: 'required for external services', description: 'The program to run; checked for execute permission at configuration time.' },
+    }),
+    serverArgs: registry.define({
+      name: 'server_args', owner, arity: 'many', where: 'service',
+      parse: (v) => [...v],
+      doc: { values: 'arguments', default: 'none', description: 'Arguments (no quoting: tokens split on blanks, `#` is literal). With NAMEINARGS the first is argv[0].' },
+    }),
+    user: registry.define({
+      name: 'user', owner, arity: 1, where: 'service',
+      parse: (v) => v[0]!,
+      doc: { values: 'user name or uid', default: 'required for external services', description: 'Identity the server runs as; a numeric user also sets the gid to the same number.' },
+    }),
+    group: registry.define({
+      name: 'group', owner, arity: 1, where: 'service',
+      parse: (v) => v[0]!,
+      doc: { values: 'group name or gid', default: "the user's primary group", description: 'Group the server runs as.' },
+    }),
+    groups: registry.define({
+      name: 'groups', owner, arity: 1, where: 'both',
+      parse(v) {
+        const s = v[0]!.toLowerCase();
+        if (s !== 'yes' && s !== 'no') throw new AttributeError(`Bad value for groups: ${v[0]}`);
+        return s === 'yes';
+      },
+      default: false,
+      doc: { values: 'yes | no', default: 'no', description: "yes: the user's supplementary groups (initgroups); no: none." },
+    }),
+    umask: registry.define({
+      name: 'umask', owner, arity: 1, where: 'both',
+      parse(v) {
+        if (!/^[0-7]{1,4}$/.test(v[0]!) || parseInt(v[0]!, 8) > 0o777) throw new AttributeError('umask argument is invalid.');
+        return parseInt(v[0]!, 8);
+      },
+      doc: { values: 'octal 0-777', default: "the daemon's umask (its start umask OR 022)", description: 'umask of the server.' },
+    }),
+    nice: registry.define({
+      name: 'nice', owner, arity: 1, where: 'service',
+      parse: (v) => parseInteger(v[0]!, 'Error parsing', -20),
+      doc: { values: 'integer', default: 'unchanged', description: 'Relative priority increment, applied after the identity change.' },
+    }),
+    rlimits: {
+      as: rlimit('rlimit_as', 'Address space limit is invalid', 'Address space limit'),
+      cpu: rlimit('rlimit_cpu', 'CPU limit is invalid', 'CPU seconds limit', false),
+      data: rlimit('rlimit_data', 'Data limit is invalid', 'Data segment limit'),
+      rss: rlimit('rlimit_rss', 'RSS limit is invalid', 'Resident set limit'),
+      stack: rlimit('rlimit_stack', 'Stack limit is invalid', 'Stack limit'),
+      nofile: rlimit('rlimit_files', 'Max files limit is invalid', 'Open files limit'),
+    },
+  };
+}

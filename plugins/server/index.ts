@@ -1,0 +1,91 @@
+import { accessSync, constants, statSync } from 'node:fs';
+import { basename, isAbsolute } from 'node:path';
+import type { Daemon } from '../../core/daemon.js';
+import type { LaunchSpec } from '../../core/launch-spec.js';
+import type { LaunchPlan, ResourceLimits } from '../../core/launcher/launch-plan.js';
+import type { RunningServer } from '../../core/launcher/launcher.js';
+import { definePlugin } from '../../core/plugin.js';
+import type { ServiceConfig } from '../../core/service-config.js';
+import type { Session, SessionEnd } from '../../core/session.js';
+import { defineServerAttributes, PLUGIN_NAME } from './attributes.js';
+
+/** Spawned servers: owns server, server_args, user, group, groups, umask, nice, rlimit_*. */
+export default definePlugin(() => ({
+  name: PLUGIN_NAME,
+  apply(daemon: Daemon) {
+    const keys = defineServerAttributes(daemon.attributes);
+    // Computed once per configuration generation; the per-connection path only reads it.
+    const specs = new WeakMap<ServiceConfig, LaunchSpec>();
+
+    daemon.hooks.checkService.tap(PLUGIN_NAME, (service, report) => {
+      if (service.types.has('INTERNAL') || daemon.inProcessOwner(service)) return;
+      const v = service.values;
+      const server = v.get(keys.server);
+      if (!server) return report.error(`Must specify a server in ${service.id}`);
+      if (!isAbsolute(server)) return report.error(`Server ${server} must be an absolute path`);
+      try {
+        if (!statSync(server).isFile()) return report.error(`Server ${server} is not a regular file`);
+        accessSync(server, constants.X_OK);
+      } catch {
+        return report.error(`Server ${server} is not executable`);
+      }
+      const userName = v.get(keys.user);
+      if (userName === undefined) return report.error(`Service ${service.id} missing attribute user - DISABLING`);
+      const user = daemon.netdb.user(userName);
+      if (!user) return report.error(`Unknown user: ${userName}`);
+      const groupName = v.get(keys.group);
+      const group = groupName === undefined ? undefined : daemon.netdb.group(groupName);
+      if (groupName !== undefined && !group) return report.error(`Unknown group: ${groupName}`);
+      if (service.socketType === 'dgram' && !service.wait) {
+        return report.error(`Service ${service.id} has socket_type dgram, but does not wait`);
+      }
+      const args = v.get(keys.serverArgs) ?? [];
+      const nameInArgs = service.flags.has('NAMEINARGS');
+      if (nameInArgs && args.length === 0) return report.error(`Service ${service.id} has NAMEINARGS but no server_args`);
+      const rlimits: Record<string, number> = {};
+      for (const [name, key] of Object.entries(keys.rlimits)) {
+        const n = v.get(key);
+        if (n !== undefined && n !== 0) rlimits[name] = n;
+      }
+      specs.set(service, Object.freeze({
+        server,
+        argv: nameInArgs ? args : [basename(server), ...args],
+        uid: user.uid,
+        gid: group?.gid ?? user.gid,
+        groups: v.get(keys.groups) ? { initgroups: user.name } : [],
+        umask: v.get(keys.umask),
+        nice: v.get(keys.nice),
+        rlimits: rlimits as ResourceLimits,
+      }));
+    });
+
+    daemon.hooks.prepare.tap(PLUGIN_NAME, (spec, conn) => {
+      const base = specs.get(conn.service);
+      return base ? { ...spec, ...base, env: spec.env } : spec;
+    });
+
+    daemon.hooks.launch.tapPromise(PLUGIN_NAME, async (conn, spec): Promise<Session | void> => {
+      if (!spec.server || !spec.argv) return undefined;
+      const plan: LaunchPlan = {
+        path: spec.server,
+        argv: spec.argv,
+        env: spec.env ?? [],
+        uid: spec.uid,
+        gid: spec.gid,
+        groups: spec.groups,
+        umask: spec.umask,
+        nice: spec.nice,
+        rlimits: spec.rlimits,
+      };
+      let running: RunningServer;
+      if (conn.waiting) running = await conn.waiting.launch(plan);
+      else if (conn.socket) running = await (await daemon.launcher()).launchWithSocket(conn.socket, plan);
+      else return undefined;
+      const done = running.exited.then((exit): SessionEnd => {
+        if (exit.execError) daemon.message('error', `execv( ${plan.path} ) failed: ${exit.execError}`);
+        return exit.signal !== undefined ? { signal: exit.signal } : { status: exit.status ?? 0 };
+      });
+      return { pid: running.pid, done, stop: (signal) => running.kill(signal ?? 'SIGTERM') };
+    });
+  },
+}));

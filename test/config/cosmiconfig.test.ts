@@ -1,0 +1,252 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadStructuredConfig } from '../../core/config/cosmiconfig.js';
+import { parseClassicConfig } from '../../core/config/xinetd-conf.js';
+import type { RawConfig } from '../../core/config/raw.js';
+
+const rcFixtures = path.resolve(fileURLToPath(import.meta.url), '../../../../test/fixtures/rc');
+
+function tempDir(): string {
+  return realpathSync(mkdtempSync(path.join(os.tmpdir(), 'xi-rc-')));
+}
+
+function write(dir: string, name: string, text: string): string {
+  const file = path.join(dir, name);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, text);
+  return file;
+}
+
+/** Sections without locations, for comparing sources. */
+function shape(cfg: RawConfig | undefined): string[] {
+  assert.ok(cfg, 'a configuration was expected');
+  return cfg.sections.map((s) => {
+    const entries = s.entries.map((e) => `${e.attr} ${e.op} ${JSON.stringify(e.values)}`);
+    return `${s.kind} ${s.name}: ${entries.join(' | ')}`;
+  });
+}
+
+function errors(cfg: RawConfig | undefined): string[] {
+  return (cfg?.diagnostics ?? []).filter((d) => d.level !== 'debug').map((d) => `${d.level} ${d.at?.line} ${d.message}`);
+}
+
+const EXTRA = 'service extra\n{\n\ttype = UNLISTED\n\tport = 9000\n}\n';
+
+const CLASSIC = [
+  'defaults',
+  '{',
+  '\tlog_type = SYSLOG daemon info',
+  '\tonly_from += 127.0.0.1 ::1',
+  '\tno_access -= 10.0.0.1',
+  '}',
+  'include extra',
+  'service echo',
+  '{',
+  '\ttype = INTERNAL',
+  '\tsocket_type = stream',
+  '\twait = no',
+  '\tport = 7',
+  '}',
+  'service daytime',
+  '{',
+  '\tdisable = yes',
+  '}',
+].join('\n');
+
+const JSON_CONFIG = {
+  defaults: { log_type: 'SYSLOG daemon info', 'only_from+': ['127.0.0.1', '::1'], 'no_access-': '10.0.0.1' },
+  include: ['extra'],
+  services: {
+    echo: { type: 'INTERNAL', socket_type: 'stream', wait: false, port: 7 },
+    daytime: { disable: true },
+  },
+  plugins: ['xinetd-ts-plugin-x', ['./local.js', { level: 2 }]],
+};
+
+const YAML_CONFIG = `# structured test config
+defaults:
+  log_type: SYSLOG daemon info
+  only_from+:
+    - 127.0.0.1
+    - "::1"
+  no_access-: 10.0.0.1
+include: extra
+services:
+  - name: echo
+    type: INTERNAL
+    socket_type: stream
+    wait: no
+    port: 7
+  - name: daytime
+    disable: yes
+plugins:
+  - xinetd-ts-plugin-x
+`;
+
+function classicShape(dir: string): string[] {
+  return shape(parseClassicConfig(write(dir, 'xinetd.conf', CLASSIC)));
+}
+
+describe('loadStructuredConfig: equivalence with classic syntax', () => {
+  it('a searched .xinetd-tsrc.json yields the classic sections, plugins and locations', async () => {
+    const dir = tempDir();
+    const extra = write(dir, 'extra', EXTRA);
+    const file = write(dir, '.xinetd-tsrc.json', JSON.stringify(JSON_CONFIG, null, 2));
+    const cfg = await loadStructuredConfig({ searchFrom: dir });
+    assert.deepEqual(shape(cfg), classicShape(dir));
+    assert.deepEqual(errors(cfg), []);
+    assert.equal(cfg?.source, file);
+    assert.deepEqual(cfg?.files, [file, extra]);
+    assert.deepEqual(cfg?.plugins, [
+      { specifier: 'xinetd-ts-plugin-x', from: { file, line: 24 } },
+      { specifier: './local.js', options: { level: 2 }, from: { file, line: 24 } },
+    ]);
+    assert.deepEqual(cfg?.sections[0]?.at, { file, line: 2 });
+    assert.deepEqual(cfg?.sections[0]?.entries[1]?.at, { file, line: 4 });
+    assert.deepEqual(cfg?.sections[1]?.at, { file: extra, line: 1 });
+    assert.deepEqual(cfg?.sections[2]?.at, { file, line: 14 });
+  });
+
+  it('a YAML file with a service list yields the same sections, with real lines', async () => {
+    const dir = tempDir();
+    write(dir, 'extra', EXTRA);
+    const file = write(dir, '.xinetd-tsrc.yml', YAML_CONFIG);
+    const cfg = await loadStructuredConfig({ searchFrom: dir });
+    assert.deepEqual(shape(cfg), classicShape(dir));
+    assert.deepEqual(errors(cfg), []);
+    assert.deepEqual(cfg?.sections[0]?.at, { file, line: 2 });
+    assert.deepEqual(cfg?.sections[0]?.entries[2]?.at, { file, line: 7 });
+    assert.deepEqual(cfg?.sections[2]?.entries[0]?.at, { file, line: 11 });
+  });
+
+  it('an ES module config yields the same sections', async () => {
+    const dir = tempDir();
+    write(dir, 'extra', EXTRA);
+    const file = write(dir, 'xinetd-ts.config.mjs', `export default ${JSON.stringify(JSON_CONFIG)};\n`);
+    const cfg = await loadStructuredConfig({ searchFrom: dir });
+    assert.deepEqual(shape(cfg), classicShape(dir));
+    assert.equal(cfg?.source, file);
+    assert.deepEqual(cfg?.sections[0]?.at, { file, line: 1 });
+  });
+
+  it('a CommonJS config and a package.json key yield the same sections', async () => {
+    const dir = tempDir();
+    write(dir, 'extra', EXTRA);
+    write(dir, '.xinetd-tsrc.cjs', `module.exports = ${JSON.stringify(JSON_CONFIG)};\n`);
+    assert.deepEqual(shape(await loadStructuredConfig({ searchFrom: dir })), classicShape(dir));
+    const pkgDir = tempDir();
+    write(pkgDir, 'extra', EXTRA);
+    write(pkgDir, 'package.json', JSON.stringify({ name: 'x', 'xinetd-ts': JSON_CONFIG }, null, 2));
+    const cfg = await loadStructuredConfig({ searchFrom: pkgDir });
+    assert.deepEqual(shape(cfg), classicShape(pkgDir));
+    assert.equal(cfg?.sections[0]?.at.line, 4);
+  });
+
+  it('loads the checked-in fixtures', async () => {
+    const json = await loadStructuredConfig({ file: path.join(rcFixtures, 'xinetd-ts.json') });
+    const yaml = await loadStructuredConfig({ file: path.join(rcFixtures, 'xinetd-ts.yaml') });
+    assert.deepEqual(errors(json), []);
+    assert.deepEqual(shape(yaml), shape(json));
+    assert.deepEqual(json?.files.slice(1), [path.join(rcFixtures, 'classic.d/daytime')]);
+  });
+});
+
+describe('loadStructuredConfig: values', () => {
+  it('splits strings, keeps array elements whole, stringifies scalars', async () => {
+    const dir = tempDir();
+    const file = write(
+      dir,
+      'c.json',
+      JSON.stringify({
+        services: [{ name: 'a', server_args: ['hello world', 3, true], env: '  A=1   B=2 ', cps: [50, 10], only_from: '' }],
+      }),
+    );
+    const cfg = await loadStructuredConfig({ file });
+    assert.deepEqual(shape(cfg), [
+      'service a: server_args = ["hello world","3","yes"] | env = ["A=1","B=2"] | cps = ["50","10"] | only_from = []',
+    ]);
+  });
+
+  it('reports unknown top-level keys and wrong types with the file and JSON path', async () => {
+    const dir = tempDir();
+    const file = write(
+      dir,
+      'bad.yaml',
+      [
+        'defaults:',
+        '  instances: 5',
+        '  only_from: { a: 1 }',
+        'servics: {}',
+        'services:',
+        '  echo:',
+        '    port: [1, [2]]',
+        '    wait: null',
+        '  other: 3',
+        'plugins:',
+        '  - [1, 2]',
+        'include: [3]',
+      ].join('\n'),
+    );
+    const cfg = await loadStructuredConfig({ file });
+    assert.deepEqual(errors(cfg), [
+      `warning 4 ${file}: unknown top-level key "servics" ignored`,
+      `error 3 ${file}: $.defaults.only_from: expected a string, number, boolean or an array of those`,
+      `error 12 ${file}: $.include[0]: expected a path string`,
+      `error 7 ${file}: $.services.echo.port: expected a string, number, boolean or an array of those`,
+      `error 8 ${file}: $.services.echo.wait: expected a string, number, boolean or an array of those`,
+      `error 9 ${file}: $.services.other: expected an object of attributes`,
+      `error 10 ${file}: $.plugins[0]: expected a module specifier or [specifier, options]`,
+    ]);
+    assert.deepEqual(shape(cfg), ['defaults : instances = ["5"]', 'service echo: ']);
+    for (const d of cfg?.diagnostics ?? []) assert.equal(d.at?.file, file);
+  });
+
+  it('throws XI_ERR_CONFIG_UNREADABLE for a file it cannot parse or find', async () => {
+    const dir = tempDir();
+    const file = write(dir, 'broken.json', '{ "services": ');
+    const isUnreadable = (err: unknown) => (err as { code?: string }).code === 'XI_ERR_CONFIG_UNREADABLE';
+    await assert.rejects(loadStructuredConfig({ file }), isUnreadable);
+    await assert.rejects(loadStructuredConfig({ file: path.join(dir, 'missing.json') }), isUnreadable);
+    await assert.rejects(loadStructuredConfig({ file: path.join(dir, 'missing.conf') }), isUnreadable);
+  });
+
+  it('resolves undefined when a search finds nothing', async () => {
+    assert.equal(await loadStructuredConfig({ searchFrom: tempDir() }), undefined);
+  });
+});
+
+describe('loadStructuredConfig: file selection and reloads', () => {
+  it('delegates .conf and extension-less files to the classic parser', async () => {
+    const dir = tempDir();
+    write(dir, 'extra', EXTRA);
+    const conf = write(dir, 'main.conf', CLASSIC);
+    const bare = write(dir, 'xinetd', CLASSIC);
+    assert.deepEqual(shape(await loadStructuredConfig({ file: conf })), classicShape(dir));
+    assert.deepEqual(shape(await loadStructuredConfig({ file: bare })), classicShape(dir));
+    const rc = write(dir, '.xinetd-tsrc', YAML_CONFIG);
+    const cfg = await loadStructuredConfig({ file: rc });
+    assert.deepEqual(shape(cfg), classicShape(dir));
+  });
+
+  for (const name of ['xinetd-ts.config.mjs', '.xinetd-tsrc.cjs', 'xinetd-ts.config.js', '.xinetd-tsrc.json']) {
+    it(`sees edits between two loads of ${name}`, async () => {
+      const dir = tempDir();
+      const body = (port: number) => {
+        const config = JSON.stringify({ services: { s: { port } } });
+        if (name.endsWith('.json')) return config;
+        return name.endsWith('.cjs') || name.endsWith('.js') ? `module.exports = ${config};` : `export default ${config};`;
+      };
+      const file = write(dir, name, body(1));
+      const first = await loadStructuredConfig({ file });
+      write(dir, name, body(2));
+      const second = await loadStructuredConfig({ file });
+      write(dir, name, body(3));
+      const third = await loadStructuredConfig({ searchFrom: dir });
+      assert.deepEqual([first, second, third].map((c) => c?.sections[0]?.entries[0]?.values[0]), ['1', '2', '3']);
+    });
+  }
+});

@@ -1,0 +1,149 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { itox, parseInetdConf } from '../../core/config/inetd-conf.js';
+import { parseClassicConfig } from '../../core/config/xinetd-conf.js';
+import type { RawSection } from '../../core/config/raw.js';
+
+function tempFile(name: string, text: string): string {
+  const file = path.join(realpathSync(mkdtempSync(path.join(os.tmpdir(), 'xi-inetd-'))), name);
+  writeFileSync(file, text);
+  return file;
+}
+
+/** `attr=v1 v2` strings of a section. */
+function attrs(section: RawSection | undefined): string[] {
+  return (section?.entries ?? []).map((e) => `${e.attr}=${e.values.join(' ')}`);
+}
+
+const INETD_CONF = [
+  '# /etc/inetd.conf test copy',
+  '',
+  'echo\tstream\ttcp\tnowait\troot\tinternal',
+  'discard  dgram  udp  wait  root  internal',
+  'telnet stream tcp nowait.400 telnetd.telnetd /usr/sbin/tcpd /usr/sbin/in.telnetd -h',
+  'ftp stream tcp6 nowait root:ftp /usr/sbin/tcpd in.ftpd # trailing # is an argument',
+  'rstatd/1-3 dgram rpc/udp wait root /usr/sbin/rpc.rstatd rpc.rstatd',
+  'finger stream tcp nowait nobody /usr/sbin/in.fingerd',
+  'broken stream tcp',
+  '   # indented comment',
+].join('\n');
+
+describe('parseInetdConf (-inetd_compat)', () => {
+  it('converts every entry the way xinetd does, with correct internal ids', () => {
+    const file = tempFile('inetd.conf', INETD_CONF);
+    const { sections, diagnostics } = parseInetdConf(file);
+    assert.deepEqual(
+      sections.map((s) => `${s.name}@${s.at.line} ${s.origin}`),
+      ['echo@3 inetd', 'discard@4 inetd', 'telnet@5 inetd', 'ftp@6 inetd', 'finger@8 inetd'],
+    );
+    assert.deepEqual(attrs(sections[0]), [
+      'id=echo-stream',
+      'type=INTERNAL',
+      'socket_type=stream',
+      'protocol=tcp',
+      'wait=no',
+      'user=root',
+      'groups=yes',
+    ]);
+    // xinetd rejects an internal discard (a bug); xinetd-ts accepts it.
+    assert.deepEqual(attrs(sections[1]).slice(0, 5), ['id=discard-dgram', 'type=INTERNAL', 'socket_type=dgram', 'protocol=udp', 'wait=yes']);
+    assert.deepEqual(attrs(sections[2]), [
+      'socket_type=stream',
+      'protocol=tcp',
+      'wait=no',
+      'user=telnetd',
+      'group=telnetd',
+      'groups=yes',
+      'flags=NAMEINARGS NOLIBWRAP REUSE',
+      'server=/usr/sbin/tcpd',
+      'server_args=/usr/sbin/in.telnetd -h',
+    ]);
+    assert.deepEqual(attrs(sections[3]), [
+      'socket_type=stream',
+      'protocol=tcp',
+      'wait=no',
+      'user=root',
+      'group=ftp',
+      'groups=yes',
+      'flags=NAMEINARGS NOLIBWRAP REUSE IPv6',
+      'server=/usr/sbin/tcpd',
+      'server_args=in.ftpd # trailing # is an argument',
+    ]);
+    assert.deepEqual(attrs(sections[4]).slice(-2), ['server=/usr/sbin/in.fingerd', 'server_args=in.fingerd']);
+    for (const section of sections) {
+      for (const entry of section.entries) assert.deepEqual(entry.at, section.at);
+      assert.equal(entry0Op(section), '=');
+    }
+    assert.deepEqual(
+      diagnostics.map((d) => `${d.level} ${d.at?.file === file ? 'ok' : d.at?.file} ${d.at?.line} ${d.message}`),
+      [
+        'warning ok 7 RPC services are not supported; inetd.conf entry rstatd/1-3 skipped',
+        'warning ok 9 inetd.conf line has fewer than 6 fields: broken stream tcp',
+      ],
+    );
+  });
+
+  it('yields nothing for a missing file', () => {
+    assert.deepEqual(parseInetdConf('/nonexistent/inetd.conf'), { sections: [], diagnostics: [] });
+  });
+
+  it('accepts CRLF lines', () => {
+    const file = tempFile('inetd.conf', 'echo stream tcp nowait root internal\r\n');
+    assert.deepEqual(attrs(parseInetdConf(file).sections[0]).slice(0, 2), ['id=echo-stream', 'type=INTERNAL']);
+  });
+});
+
+function entry0Op(section: RawSection): string | undefined {
+  return section.entries[0]?.op;
+}
+
+describe('itox', () => {
+  it('writes one aligned service block per entry, dropping tcpd and argv0', () => {
+    const { text, warnings } = itox(INETD_CONF, { daemonDir: '/usr/libexec' });
+    const telnet = text.split('\n\n').find((block) => block.startsWith('service telnet'));
+    assert.equal(
+      telnet,
+      [
+        'service telnet',
+        '{',
+        '\tsocket_type = stream',
+        '\tprotocol    = tcp',
+        '\twait        = no',
+        '\tuser        = telnetd',
+        '\tgroup       = telnetd',
+        '\tserver      = /usr/sbin/in.telnetd',
+        '\tserver_args = -h',
+        '}',
+      ].join('\n'),
+    );
+    assert.match(text, /service ftp\n\{\n(.*\n)*\tflags       = IPv6\n\tserver      = \/usr\/libexec\/in\.ftpd\n\tserver_args = # trailing # is an argument\n\}/);
+    assert.match(text, /service echo\n\{\n\tid          = echo-stream\n\ttype        = INTERNAL\n/);
+    assert.match(text, /service finger\n(.*\n)*\tserver      = \/usr\/sbin\/in\.fingerd\n\}/);
+    assert.match(text, /# RPC service not supported by xinetd-ts: rstatd\/1-3/);
+    assert.deepEqual(warnings, [
+      'line 5: the .max suffix of the wait field of telnet was dropped',
+      'line 7: RPC service rstatd/1-3 is not supported; skipped',
+      'line 9: inetd.conf line has fewer than 6 fields: broken stream tcp',
+    ]);
+  });
+
+  it('warns when tcpd wraps a relative daemon and no daemon directory is given', () => {
+    const { text, warnings } = itox('ftp stream tcp nowait root /usr/sbin/tcpd in.ftpd -l\n');
+    assert.match(text, /\tserver      = in\.ftpd\n\tserver_args = -l\n/);
+    assert.deepEqual(warnings, ['line 1: ftp runs through tcpd but no daemon directory was given; server = in.ftpd is not absolute']);
+  });
+
+  it('produces text the classic parser reads without errors', () => {
+    const { text } = itox(INETD_CONF, { daemonDir: '/usr/libexec' });
+    const cfg = parseClassicConfig(tempFile('xinetd.conf', text));
+    assert.deepEqual(cfg.diagnostics, []);
+    assert.deepEqual(
+      cfg.sections.map((s) => s.name),
+      ['echo', 'discard', 'telnet', 'ftp', 'finger'],
+    );
+    assert.deepEqual(attrs(cfg.sections[2]).slice(-2), ['server=/usr/sbin/in.telnetd', 'server_args=-h']);
+  });
+});

@@ -1,0 +1,57 @@
+import dgram from 'node:dgram';
+import { once } from 'node:events';
+import net from 'node:net';
+
+/** A port free for both TCP and UDP on loopback right now. */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const server = net.createServer();
+    server.listen(0, '::');
+    await once(server, 'listening');
+    const port = (server.address() as net.AddressInfo).port;
+    const udp = dgram.createSocket('udp6');
+    const ok = await new Promise<boolean>((resolve) => {
+      udp.once('error', () => resolve(false));
+      udp.bind(port, '::', () => resolve(true));
+    });
+    udp.close();
+    server.close();
+    if (ok) return port;
+  }
+  throw new Error('no free port found');
+}
+
+/** Connect, optionally send, and read until the server closes (bounded by `ms`). */
+export async function exchange(port: number, send?: string | Buffer, options: { host?: string; ms?: number; localAddress?: string; endAfterSend?: boolean } = {}): Promise<Buffer> {
+  const socket = net.connect({ port, host: options.host ?? '127.0.0.1', localAddress: options.localAddress });
+  const chunks: Buffer[] = [];
+  socket.on('data', (c: Buffer) => chunks.push(c));
+  const timer = setTimeout(() => socket.destroy(new Error(`no EOF from port ${port} within ${options.ms ?? 5000} ms`)), options.ms ?? 5000);
+  try {
+    await once(socket, 'connect');
+    if (send !== undefined) {
+      socket.write(send);
+      if (options.endAfterSend !== false) socket.end();
+    }
+    await once(socket, 'close');
+    return Buffer.concat(chunks);
+  } finally {
+    clearTimeout(timer);
+    socket.destroy();
+  }
+}
+
+/** Send one datagram and wait for one reply (bounded). */
+export async function datagram(port: number, data: string | Buffer, options: { host?: string; ms?: number } = {}): Promise<Buffer> {
+  const host = options.host ?? '127.0.0.1';
+  const socket = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
+  try {
+    const reply = once(socket, 'message') as Promise<[Buffer]>;
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no datagram reply from ${port}`)), options.ms ?? 3000).unref());
+    socket.send(data, port, host);
+    const [msg] = await Promise.race([reply, timeout]);
+    return msg;
+  } finally {
+    socket.close();
+  }
+}
