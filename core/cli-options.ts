@@ -11,6 +11,8 @@ export interface CliOptions {
   logprocs?: number;
   version: boolean;
   inetdCompat: boolean;
+  /** -inetd_file FILE (extension): the inetd.conf read by -inetd_compat; implies it. */
+  inetdFile?: string;
   consistencyInterval?: number;
   dumpFile?: string;
 }
@@ -18,13 +20,15 @@ export interface CliOptions {
 export const USAGE =
   'Usage: xinetd-ts [-d] [-f config_file] [-filelog filename] [-syslog facility] [-reuse] [-limit proc_limit] ' +
   '[-pidfile filename] [-logprocs limit] [-shutdownprocs limit] [-cc interval] [-dontfork] [-stayalive] ' +
-  '[-inetd_compat] [-dumpfile filename] [-version]\n' +
+  '[-inetd_compat] [-inetd_file filename] [-dumpfile filename] [-version]\n' +
   '       xinetd-ts check [-f config_file] [--json]\n' +
-  '       xinetd-ts itox [-daemon_dir dir] < inetd.conf > xinetd.conf\n';
+  '       xinetd-ts itox [-daemon_dir dir] < inetd.conf > xinetd.conf\n' +
+  '       xinetd-ts explain SERVICE ADDRESS [--name HOSTNAME | --no-name] [-f config_file]\n' +
+  '       xinetd-ts explain DAEMON ADDRESS --hosts-allow FILE --hosts-deny FILE\n';
 
 export class UsageError extends Error {}
 
-const WITH_VALUE = new Set(['-f', '-filelog', '-syslog', '-pidfile', '-limit', '-logprocs', '-cc', '-shutdownprocs', '-dumpfile']);
+const WITH_VALUE = new Set(['-f', '-filelog', '-syslog', '-pidfile', '-limit', '-logprocs', '-cc', '-shutdownprocs', '-dumpfile', '-inetd_file']);
 
 export function parseCliOptions(argv: readonly string[]): { options: CliOptions; notices: string[] } {
   const options: CliOptions = { debug: false, dontfork: false, stayalive: false, version: false, inetdCompat: false };
@@ -56,6 +60,7 @@ export function parseCliOptions(argv: readonly string[]): { options: CliOptions;
       case '-dumpfile': options.dumpFile = value; break;
       case '-version': case '--version': options.version = true; break;
       case '-inetd_compat': options.inetdCompat = true; break;
+      case '-inetd_file': options.inetdFile = value; options.inetdCompat = true; break;
       case '-shutdownprocs': notices.push('The shutdownprocs option has been deprecated.'); break;
       default: break; // -reuse, -inetd_ipv6 and unknown options: accepted and ignored, as xinetd does
     }

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { builtinPlugins } from '../plugins/index.js';
 import { parseCliOptions, UsageError, USAGE, type CliOptions } from './cli-options.js';
 import { runCheck } from './check-command.js';
+import { runExplain } from './explain-command.js';
 import { itox } from './config/inetd-conf.js';
 import { Daemon } from './daemon.js';
 import { daemonFileLog } from './daemon-log.js';
@@ -14,12 +15,15 @@ import { VERSION } from './version.js';
 function createDaemon(options: CliOptions, messages: 'foreground' | 'quiet'): Daemon {
   const daemon = new Daemon({
     configFile: options.configFile === undefined ? undefined : resolve(options.configFile),
-    inetdConf: options.inetdCompat ? '/etc/inetd.conf' : undefined,
+    inetdConf: options.inetdCompat ? resolve(options.inetdFile ?? '/etc/inetd.conf') : undefined,
     processLimit: options.limit,
     dumpFile: options.dumpFile,
     stayAlive: options.stayalive,
   });
-  for (const plugin of builtinPlugins({ syslogFacility: options.syslog, useSyslogForDaemon: options.filelog === undefined && messages !== 'foreground' })) daemon.use(plugin);
+  // xinetd's routing of its own messages: -filelog FILE, else syslog (facility daemon or
+  // -syslog FACILITY); in the foreground stderr, plus syslog when -syslog is given.
+  const useSyslogForDaemon = options.filelog === undefined && (messages !== 'foreground' || options.syslog !== undefined);
+  for (const plugin of builtinPlugins({ syslogFacility: options.syslog, useSyslogForDaemon, daemonDebug: options.debug })) daemon.use(plugin);
   if (options.filelog !== undefined) daemon.use(daemonFileLog({ file: options.filelog, debug: options.debug }));
   else if (messages === 'foreground') daemon.use(daemonFileLog({ stream: process.stderr, debug: options.debug }));
   return daemon;
@@ -38,52 +42,74 @@ async function runDaemon(options: CliOptions): Promise<number> {
   }
   process.umask(process.umask() | 0o022);
   const daemon = createDaemon(options, options.dontfork ? 'foreground' : 'quiet');
-  const config = await daemon.loadConfig();
-  if (config.fatal && !options.debug) {
-    daemon.message('crit', 'A fatal error was encountered while parsing the default section. xinetd-ts will exit.');
-    await daemon.close('quit');
-    return 1;
-  }
-  await daemon.start(config);
-  if (daemon.config!.services.length === 0 && !options.stayalive) {
-    daemon.message('crit', 'No available services. Exiting');
-    await daemon.close('quit');
-    return 1;
-  }
-  if (options.pidfile) {
-    try {
-      unlinkSync(options.pidfile);
-    } catch {
-      // not there
-    }
-    writeFileSync(options.pidfile, `${process.pid}\n`, { mode: 0o644, flag: 'wx' });
-  }
-  // Relative paths were resolved already; like xinetd, do not keep a directory busy.
-  process.chdir('/');
+  // Signal handlers go in before anything else (Node's default for SIGUSR1 would open the
+  // inspector); their work is serialized behind the start-up.
+  let pidfileWritten = false;
   let queue = Promise.resolve();
   const serial = (work: () => Promise<unknown>) => {
     queue = queue.then(work).then(() => undefined, (e: unknown) => daemon.message('error', String(e)));
   };
-  const exit = (mode: 'term' | 'quit') => serial(async () => {
+  const shutdown = async (mode: 'term' | 'quit', code: number) => {
     await daemon.close(mode);
-    if (options.pidfile) {
+    if (options.pidfile && pidfileWritten) {
       try {
         unlinkSync(options.pidfile);
       } catch {
         // already gone
       }
     }
-    process.exit(0);
+    process.exit(code);
+  };
+  const exit = (mode: 'term' | 'quit') => serial(() => shutdown(mode, 0));
+  const reload = () => serial(async () => {
+    await daemon.reload();
+    if (daemon.config!.services.length === 0 && !options.stayalive) {
+      daemon.message('crit', 'No available services. Exiting');
+      await shutdown('quit', 1);
+    }
   });
-  process.on('SIGHUP', () => serial(() => daemon.reload()));
-  process.on('SIGUSR2', () => serial(() => daemon.reload()));
+  process.on('SIGHUP', reload);
+  process.on('SIGUSR2', reload);
   process.on('SIGUSR1', () => serial(() => daemon.dump()));
   process.on('SIGABRT', () => serial(async () => daemon.consistencyCheck()));
   process.on('SIGTERM', () => exit('term'));
   process.on('SIGQUIT', () => exit('quit'));
   process.on('SIGINT', () => (options.debug ? exit('term') : undefined));
   process.on('SIGPIPE', () => undefined);
+
+  const startup = (async (): Promise<number> => {
+    const config = await daemon.loadConfig();
+    if (config.fatal && !options.debug) {
+      daemon.message('crit', 'A fatal error was encountered while parsing the default section. xinetd-ts will exit.');
+      await daemon.close('quit');
+      return 1;
+    }
+    await daemon.start(config);
+    if (daemon.config!.services.length === 0 && !options.stayalive) {
+      daemon.message('crit', 'No available services. Exiting');
+      await daemon.close('quit');
+      return 1;
+    }
+    if (options.pidfile) {
+      try {
+        unlinkSync(options.pidfile);
+      } catch {
+        // not there
+      }
+      writeFileSync(options.pidfile, `${process.pid}\n`, { mode: 0o644, flag: 'wx' });
+      pidfileWritten = true;
+    }
+    // Relative paths were resolved already; like xinetd, do not keep a directory busy.
+    process.chdir('/');
+    return -1;
+  })();
+  queue = startup.then(() => undefined, () => undefined);
+  const code = await startup;
+  if (code >= 0) return code;
   if (options.consistencyInterval) setInterval(() => serial(async () => daemon.consistencyCheck()), options.consistencyInterval * 1000).unref();
+  // With no socket open (-stayalive, zero services) nothing else would keep the process alive;
+  // the daemon only ends through a signal or a decision of its own.
+  setInterval(() => undefined, 0x7fffffff);
   return -1;
 }
 
@@ -94,6 +120,10 @@ async function main(argv: string[]): Promise<number> {
     const { options } = parseCliOptions(rest);
     const daemon = createDaemon(options, 'quiet');
     return runCheck(daemon, json, process.stdout);
+  }
+  if (argv[0] === 'explain') {
+    const make = (configFile: string | undefined) => createDaemon(parseCliOptions(configFile === undefined ? [] : ['-f', configFile]).options, 'quiet');
+    return runExplain(argv.slice(1), make, process.stdout, process.stderr);
   }
   if (argv[0] === 'itox') {
     const i = argv.indexOf('-daemon_dir');

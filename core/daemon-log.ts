@@ -25,7 +25,10 @@ export function daemonFileLog(options: { file?: string; stream?: NodeJS.Writable
     name: 'xinetd-ts:daemon-log',
     apply(daemon: Daemon) {
       let out: NodeJS.WritableStream | WriteStream | undefined = options.stream;
-      if (options.file) {
+      if (options.file === '/dev/stderr' || options.file === '/dev/stdout') {
+        // They may be sockets or pipes, which cannot be opened by path.
+        out = options.file === '/dev/stderr' ? process.stderr : process.stdout;
+      } else if (options.file) {
         const file = createWriteStream(options.file, { flags: 'a', mode: 0o644 });
         file.on('error', (e) => process.stderr.write(`xinetd-ts: cannot write ${options.file}: ${e.message}\n`));
         out = file;

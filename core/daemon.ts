@@ -86,12 +86,12 @@ export class Daemon extends EventEmitter {
       now: () => Date.now(),
       log: (e) => this.log(e),
       message: (l, t) => this.message(l, t),
+      slotTaken: () => this.#running++,
+      slotFreed: () => this.#running--,
       sessionStarted: (conn, session) => {
-        this.#running++;
         this.#services.get(conn.service.identity)?.sessions.add(session);
       },
       sessionEnded: (conn, session) => {
-        this.#running--;
         for (const svc of this.#services.values()) if (svc.sessions.delete(session)) break;
       },
     };
@@ -280,16 +280,20 @@ export class Daemon extends EventEmitter {
     const svc = this.#services.get(state.config.identity);
     if (!svc || svc.resumeTimer) return;
     state.suspendedUntil = Date.now() + ms;
-    const handle = svc.handle;
+    const { handle, watched } = svc;
     svc.handle = undefined;
-    if (handle) void closeHandle(handle);
+    svc.watched = undefined;
+    // wait = yes sockets live in the launcher too: both copies must be gone before re-binding.
+    const closed = Promise.all([watched?.release(), handle ? closeHandle(handle) : undefined]);
     svc.resumeTimer = setTimeout(() => {
       svc.resumeTimer = undefined;
       state.suspendedUntil = 0;
       if (this.#services.get(state.config.identity) !== svc) return;
-      void this.#bind(svc).then(() => onResume?.());
+      void closed.then(() => this.#bind(svc)).then((bound) => {
+        if (bound) onResume?.();
+      });
     }, ms);
-    svc.resumeTimer.unref();
+    // Kept referenced: with every socket closed, this timer may be all that keeps the daemon alive.
   }
 
   /** SIGABRT / -cc: check the counters against the live sessions. */
@@ -345,16 +349,31 @@ export class Daemon extends EventEmitter {
     const config = svc.state.config;
     const viaLauncher = config.wait && !config.types.has('INTERNAL') && !this.inProcessOwner(config);
     try {
+      // Started first, so the socket is adopted in the same tick it starts listening: libuv never
+      // gets a chance to accept or read on it.
+      const launcher = viaLauncher ? await this.launcher() : undefined;
       const handle = await listen(config, {
         connection: (socket) => this.#onConnection(svc, socket),
         datagram: (data, rinfo) => this.#onDatagram(svc, data, rinfo),
-        error: (error) => this.message('error', `${config.id}: ${error.message}`),
+        error: (error) => {
+          // accept() out of descriptors (xinetd: `no available descriptors`): the limits plugin pauses the service.
+          if (error.code === 'EMFILE' || error.code === 'ENFILE') this.emit('descriptors-exhausted', svc.state);
+          else this.message('error', `${config.id}: ${error.message}`);
+        },
       }, { accept: !viaLauncher });
-      if (viaLauncher) {
-        const launcher = await this.launcher();
+      if (launcher) {
         const watched = launcher.adopt(handle.kind === 'stream' ? handle.server : handle.socket, handle.kind);
         watched.on('ready', (peer?: { address: string; port: number }) => this.#onReady(svc, watched, peer));
+        watched.on('lost', () => {
+          // The launcher died before it held a copy: listen again.
+          if (svc.watched !== watched || this.#services.get(config.identity) !== svc) return;
+          this.message('error', `${config.id}: socket lost with the launcher; re-creating it`);
+          svc.watched = undefined;
+          void this.#bind(svc);
+        });
         svc.watched = watched;
+        // The launcher owns the socket now; the daemon's copy is closed by adopt().
+        return true;
       }
       svc.handle = handle;
       return true;
@@ -370,7 +389,7 @@ export class Daemon extends EventEmitter {
     this.#services.delete(identity);
     if (svc.resumeTimer) clearTimeout(svc.resumeTimer);
     if (svc.watched) await svc.watched.release();
-    if (svc.handle) await closeHandle(svc.handle);
+    else if (svc.handle) await closeHandle(svc.handle);
     if (signal) for (const session of svc.sessions) session.stop(signal);
     this.message('notice', `service ${svc.state.config.id} deactivated`);
   }
@@ -381,12 +400,28 @@ export class Daemon extends EventEmitter {
 
   #onConnection(svc: ActiveService, socket: net.Socket): void {
     socket.on('error', () => socket.destroy());
+    void this.#runStream(svc, socket);
+  }
+
+  /**
+   * Run the whole pipeline of another service on a connection already accepted (tcpmux hands a
+   * client to the TCPMUX service it named): its access checks, limits, launch and records. The
+   * socket must be paused, as after accept. Resolves false when `target` is not being served.
+   */
+  async dispatch(target: ServiceConfig, socket: net.Socket): Promise<boolean> {
+    const svc = this.#services.get(target.identity);
+    if (!svc) return false;
+    await this.#runStream(svc, socket);
+    return true;
+  }
+
+  #runStream(svc: ActiveService, socket: net.Socket): Promise<void> {
     const conn = this.#connection(svc, {
       socket,
       peer: { address: socket.remoteAddress ?? '<no address>', port: socket.remotePort ?? 0 },
       local: { address: socket.localAddress ?? '', port: socket.localPort ?? 0 },
     });
-    void runConnection(this.#host, conn, () => {
+    return runConnection(this.#host, conn, () => {
       socket.end();
       socket.destroySoon();
     });

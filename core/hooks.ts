@@ -50,7 +50,10 @@ export function createHooks() {
     accept: new AsyncSeriesHook<[Connection]>(['conn']),
     /** Who may connect. Return a Refusal to stop the chain, nothing to continue. */
     authorize: new AsyncSeriesBailHook<[Connection], Refusal | void>(['conn']),
-    /** Limits, on counts the core keeps. Return a Refusal to stop the chain. */
+    /**
+     * Limits, on counts the core keeps. Return a Refusal to stop the chain. Runs for one
+     * connection at a time (admission is atomic, so the counts are exact): keep taps fast.
+     */
     limit: new AsyncSeriesBailHook<[Connection], Refusal | void>(['conn']),
     /** Last words before the core closes a refused connection or launches an admitted one. */
     decided: new AsyncSeriesHook<[Connection, Decision]>(['conn', 'decision']),

@@ -25,3 +25,11 @@ export type { LogEvent, ServiceLogEvent, DaemonLevel } from './log-event.js';
 export type { ServiceConfig, SocketType } from './service-config.js';
 export type { LaunchSpec } from './launch-spec.js';
 export { XinetdError, ErrorCodes, type ErrorCode } from './errors.js';
+export {
+  defineInternalService,
+  replyAndClose,
+  type InternalServiceSpec,
+  type InternalContext,
+  type StreamHandler,
+  type StreamServe,
+} from '../internal-services/define.js';

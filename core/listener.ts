@@ -59,7 +59,12 @@ export async function listen(config: ServiceConfig, handlers: ListenHandlers, { 
 
 export function closeHandle(handle: ListenHandle): Promise<void> {
   return new Promise((resolve) => {
-    if (handle.kind === 'stream') handle.server.close(() => resolve());
+    // The listening descriptor is closed at once; server.close()'s callback would also wait for
+    // every accepted connection, which the daemon tracks as sessions instead.
+    if (handle.kind === 'stream') {
+      handle.server.close();
+      setImmediate(resolve);
+    }
     else {
       try {
         handle.socket.close(() => resolve());

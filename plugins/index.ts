@@ -1,6 +1,13 @@
 import type { XinetdPlugin } from '../core/plugin.js';
+import internalServices from '../internal-services/index.js';
+import access from './access/index.js';
+import banner from './banner/index.js';
 import env from './env/index.js';
+import libwrap from './libwrap/index.js';
+import redirect from './redirect/index.js';
+import limits from './limits/index.js';
 import logging from './logging/index.js';
+import sensor from './sensor/index.js';
 import server from './server/index.js';
 
 /**
@@ -12,8 +19,13 @@ export interface BuiltinOptions {
   readonly syslogFacility?: string;
   /** Send the daemon's own messages to syslog (the default when detached without -filelog). */
   readonly useSyslogForDaemon?: boolean;
+  /** -d: the daemon's debug messages go to syslog too. */
+  readonly daemonDebug?: boolean;
+  /** The local syslog socket (default $XINETD_TS_SYSLOG_SOCKET, then /dev/log). */
+  readonly syslogSocket?: string;
 }
 
-export function builtinPlugins(_options: BuiltinOptions = {}): XinetdPlugin[] {
-  return [server(), env(), logging()];
+export function builtinPlugins(options: BuiltinOptions = {}): XinetdPlugin[] {
+  const log = logging({ daemonToSyslog: options.useSyslogForDaemon, syslogFacility: options.syslogFacility, debug: options.daemonDebug, syslogSocket: options.syslogSocket });
+  return [internalServices(), redirect(), sensor(), access(), libwrap(), banner(), server(), env(), limits(), log];
 }

@@ -1,14 +1,17 @@
 #!/usr/bin/env node
-// Builds dist/native/xinetd-ts-launcher from core/launcher/launcher.c.
-// Skips the build when the binary is newer than the source (use --force to rebuild).
+// Builds the native helpers into dist/native/: xinetd-ts-launcher (core/launcher/launcher.c) and
+// xinetd-ts-syslog-relay (plugins/logging/native/syslog-relay.c, the bridge to /dev/log).
+// Skips a build when the binary is newer than its source (use --force to rebuild).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, statSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const source = join(root, 'core', 'launcher', 'launcher.c');
-const output = join(root, 'dist', 'native', 'xinetd-ts-launcher');
+const targets = [
+  { source: join(root, 'core', 'launcher', 'launcher.c'), output: join(root, 'dist', 'native', 'xinetd-ts-launcher') },
+  { source: join(root, 'plugins', 'logging', 'native', 'syslog-relay.c'), output: join(root, 'dist', 'native', 'xinetd-ts-syslog-relay') },
+];
 const force = process.argv.includes('--force');
 
 function mtime(path) {
@@ -19,13 +22,17 @@ function mtime(path) {
   }
 }
 
-const srcTime = mtime(source);
-if (srcTime === undefined) {
-  console.error(`build-native: missing source ${source}`);
-  process.exit(1);
+for (const { source } of targets) {
+  if (mtime(source) === undefined) {
+    console.error(`build-native: missing source ${source}`);
+    process.exit(1);
+  }
 }
-const binTime = mtime(output);
-if (!force && binTime !== undefined && binTime > srcTime) {
+const stale = targets.filter(({ source, output }) => {
+  const binTime = mtime(output);
+  return force || binTime === undefined || binTime <= mtime(source);
+});
+if (stale.length === 0) {
   process.exit(0);
 }
 
@@ -43,14 +50,16 @@ if (compiler === undefined) {
   process.exit(1);
 }
 
-mkdirSync(dirname(output), { recursive: true });
-const tmp = `${output}.tmp-${process.pid}`;
-const args = ['-O2', '-Wall', '-Wextra', '-std=gnu11', '-o', tmp, source];
-const r = spawnSync(compiler, args, { stdio: 'inherit' });
-if (r.error || r.status !== 0) {
-  rmSync(tmp, { force: true });
-  console.error(`build-native: ${compiler} ${args.join(' ')} failed`);
-  process.exit(1);
+for (const { source, output } of stale) {
+  mkdirSync(dirname(output), { recursive: true });
+  const tmp = `${output}.tmp-${process.pid}`;
+  const args = ['-O2', '-Wall', '-Wextra', '-std=gnu11', '-o', tmp, source];
+  const r = spawnSync(compiler, args, { stdio: 'inherit' });
+  if (r.error || r.status !== 0) {
+    rmSync(tmp, { force: true });
+    console.error(`build-native: ${compiler} ${args.join(' ')} failed`);
+    process.exit(1);
+  }
+  renameSync(tmp, output); // atomic: a running daemon never sees a half-written binary
+  console.log(`build-native: built ${output} with ${compiler}`);
 }
-renameSync(tmp, output); // atomic: a running daemon never sees a half-written binary
-console.log(`build-native: built ${output} with ${compiler}`);

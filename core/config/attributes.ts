@@ -24,6 +24,8 @@ export interface ParseContext {
   /** Service name, or undefined while parsing `defaults`. */
   readonly service: string | undefined;
   readonly at: SourceLocation;
+  /** Where each value was written, parallel to the values (list attributes merge several lines). */
+  readonly tokenAt?: readonly SourceLocation[];
   /** A non-fatal problem with one value (e.g. `failed to parse X`); the attribute stays. */
   warn(message: string): void;
 }

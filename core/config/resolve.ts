@@ -50,7 +50,7 @@ type Spec = AttributeSpec<unknown> & { inherit: Inherit };
 interface Draft {
   readonly section: RawSection;
   readonly values: Map<string, unknown>;
-  readonly lists: Map<string, { tokens: string[]; at: SourceLocation; mentioned: boolean }>;
+  readonly lists: Map<string, { tokens: string[]; ats: SourceLocation[]; at: SourceLocation; mentioned: boolean }>;
   readonly fromDefaults: Set<string>;
   errors: number;
   disabled: boolean;
@@ -58,10 +58,20 @@ interface Draft {
 
 const eq = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
-function applyListOp(tokens: string[], entry: RawEntry, inDefaults: boolean): string[] {
-  if (entry.op === '-=') return tokens.filter((t) => !entry.values.some((v) => eq(v, t)));
-  if (entry.op === '=' && !inDefaults) return [...entry.values];
-  return [...tokens, ...entry.values];
+/** A list's tokens with where each one was written (for messages naming the deciding entry). */
+interface ListTokens {
+  readonly tokens: string[];
+  readonly ats: SourceLocation[];
+}
+
+function applyListOp(cur: ListTokens, entry: RawEntry, inDefaults: boolean): ListTokens {
+  if (entry.op === '-=') {
+    const keep = cur.tokens.map((t) => !entry.values.some((v) => eq(v, t)));
+    return { tokens: cur.tokens.filter((_, i) => keep[i]), ats: cur.ats.filter((_, i) => keep[i]) };
+  }
+  const added = { tokens: [...entry.values], ats: entry.values.map(() => entry.at) };
+  if (entry.op === '=' && !inDefaults) return added;
+  return { tokens: [...cur.tokens, ...added.tokens], ats: [...cur.ats, ...added.ats] };
 }
 
 /**
@@ -79,11 +89,14 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
     diagnostics.push({ level, message, at, service });
 
   const defaultsValues = new Map<string, unknown>();
-  const defaultsLists = new Map<string, { tokens: string[]; at: SourceLocation }>();
+  const defaultsLists = new Map<string, { tokens: string[]; ats: SourceLocation[]; at: SourceLocation }>();
   const drafts: Draft[] = [];
 
   const parseValue = (spec: Spec, values: readonly string[], at: SourceLocation, service: string | undefined) =>
-    spec.parse(values, { service, at, warn: (m) => diag('error', m, at, service) });
+    spec.parse(values, { service, at, tokenAt: values.map(() => at), warn: (m) => diag('error', m, at, service) });
+  // Merged lists were already parsed (and warned about) line by line; this pass only builds the value.
+  const parseMerged = (spec: Spec, list: ListTokens & { at: SourceLocation }, service: string | undefined) =>
+    spec.parse(list.tokens, { service, at: list.at, tokenAt: list.ats, warn: () => undefined });
 
   for (const section of raw.sections) {
     if (section.kind === 'defaults') {
@@ -100,8 +113,8 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
         try {
           if (spec.arity === 'list') {
             parseValue(spec, entry.values, entry.at, undefined);
-            const cur = defaultsLists.get(spec.name)?.tokens ?? [];
-            defaultsLists.set(spec.name, { tokens: applyListOp(cur, entry, true), at: entry.at });
+            const cur = defaultsLists.get(spec.name) ?? { tokens: [], ats: [] };
+            defaultsLists.set(spec.name, { ...applyListOp(cur, entry, true), at: entry.at });
           } else {
             if (typeof spec.arity === 'number' && entry.values.length !== spec.arity) {
               diag('warning', `attribute ${entry.attr} expects ${spec.arity} values and ${entry.values.length} values were specified`, entry.at);
@@ -138,7 +151,7 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
       if (spec.arity === 'list') {
         const d = defaultsLists.get(spec.name);
         if (d) {
-          draft.lists.set(spec.name, { tokens: [...d.tokens], at: d.at, mentioned: false });
+          draft.lists.set(spec.name, { tokens: [...d.tokens], ats: [...d.ats], at: d.at, mentioned: false });
           draft.fromDefaults.add(spec.name);
         }
       } else if (defaultsValues.has(spec.name)) {
@@ -167,8 +180,8 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
       try {
         if (spec.arity === 'list') {
           parseValue(spec, entry.values, entry.at, svc);
-          const cur = draft.lists.get(spec.name)?.tokens ?? [];
-          draft.lists.set(spec.name, { tokens: applyListOp(cur, entry, false), at: entry.at, mentioned: true });
+          const cur = draft.lists.get(spec.name) ?? { tokens: [], ats: [] };
+          draft.lists.set(spec.name, { ...applyListOp(cur, entry, false), at: entry.at, mentioned: true });
           draft.fromDefaults.delete(spec.name);
           continue;
         }
@@ -216,7 +229,7 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
       if (spec.arity === 'list') {
         const d = defaultsLists.get(spec.name);
         if (d && !draft.lists.get(spec.name)?.mentioned && !draft.lists.has(spec.name)) {
-          draft.lists.set(spec.name, { tokens: [...d.tokens], at: d.at, mentioned: false });
+          draft.lists.set(spec.name, { tokens: [...d.tokens], ats: [...d.ats], at: d.at, mentioned: false });
           draft.fromDefaults.add(spec.name);
         }
       } else if (!draft.values.has(spec.name) && defaultsValues.has(spec.name)) {
@@ -234,7 +247,7 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
   for (const [name, list] of defaultsLists) {
     const spec = registry.lookup(name) as Spec;
     try {
-      defaultsMap.set(name, parseValue(spec, list.tokens, list.at, undefined));
+      defaultsMap.set(name, parseMerged(spec, list, undefined));
     } catch (e) {
       if (!(e instanceof AttributeError)) throw e;
       diag('error', e.message, list.at);
@@ -264,7 +277,7 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
     for (const [attr, list] of draft.lists) {
       const spec = registry.lookup(attr) as Spec;
       try {
-        draft.values.set(attr, parseValue(spec, list.tokens, list.at, name));
+        draft.values.set(attr, parseMerged(spec, list, name));
       } catch (e) {
         if (!(e instanceof AttributeError)) throw e;
         diag('error', e.message, list.at, name);
@@ -382,19 +395,20 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
     let bind = (v.get(keys.bind.name) ?? v.get(keys.interface.name)) as string | undefined;
     if (bind && !isIP(bind)) {
       try {
-        const family = flags.has('IPv4') ? 4 : flags.has('IPv6') ? 6 : 0;
+        const family = flags.has('IPV4') ? 4 : flags.has('IPV6') ? 6 : 0;
         bind = (await lookup(bind, { family })).address;
       } catch {
         report.error(`bad address: ${bind} (no addresses returned)`);
         return undefined;
       }
     }
-    if (flags.has('IPv4') && flags.has('IPv6')) {
+    // The flags set holds upper-cased flag names (IPV4, IPV6).
+    if (flags.has('IPV4') && flags.has('IPV6')) {
       report.warn(`Service ${name} will use IPv6 or fallback to IPv4`);
-      flags.delete('IPv4');
+      flags.delete('IPV4');
     }
-    const family: 'IPv4' | 'IPv6' = flags.has('IPv4') || (!flags.has('IPv6') && bind !== undefined && isIP(bind) === 4) ? 'IPv4' : 'IPv6';
-    if (bind && isIP(bind) === 4 && family === 'IPv6' && flags.has('IPv6')) {
+    const family: 'IPv4' | 'IPv6' = flags.has('IPV4') || (!flags.has('IPV6') && bind !== undefined && isIP(bind) === 4) ? 'IPv4' : 'IPv6';
+    if (bind && isIP(bind) === 4 && family === 'IPv6' && flags.has('IPV6')) {
       report.error(`Service ${id}: bind address ${bind} is IPv4 but flags say IPv6`);
       return undefined;
     }

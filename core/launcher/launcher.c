@@ -28,6 +28,7 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -560,6 +561,23 @@ static void plan_free(plan *p) {
   free(p->groups);
 }
 
+/* A plan registered once (`plan KEY TOKENS...`) and used by `plan=KEY` in later starts, so a
+ * start only carries what changes per connection. It owns the tokens its strings point into. */
+typedef struct stored_plan {
+  char *key;
+  toks t;
+  plan p;
+} stored_plan;
+
+static stored_plan **plans;
+static int nplans, capplans;
+
+static stored_plan *find_plan(const char *key) {
+  for (int i = nplans - 1; i >= 0; i--)
+    if (!strcmp(plans[i]->key, key)) return plans[i];
+  return NULL;
+}
+
 static int parse_num(const char *s, unsigned long long *v, int base) {
   if (!*s) return -1;
   char *end;
@@ -570,11 +588,38 @@ static int parse_num(const char *s, unsigned long long *v, int base) {
   return 0;
 }
 
-/* Tokens from index `from` are key=value plan items. */
+/* Tokens from index `from` are key=value plan items; a first `plan=KEY` starts from a
+ * registered plan (later arg=/env= tokens are appended to it, other keys override it). */
 static int parse_plan(toks *t, int from, plan *p, const char **why) {
   memset(p, 0, sizeof *p);
-  p->argv = xmalloc(sizeof(char *) * (size_t)(t->n + 1));
-  p->envp = xmalloc(sizeof(char *) * (size_t)(t->n + 1));
+  const stored_plan *base = NULL;
+  int unknown = 0;
+  if (from < t->n && !strncmp(t->v[from], "plan=", 5)) {
+    base = find_plan(t->v[from] + 5);
+    unknown = !base;
+    from++;
+  }
+  int room = t->n + 1 + (base ? base->p.argc + base->p.envc : 0);
+  p->argv = xmalloc(sizeof(char *) * (size_t)room);
+  p->envp = xmalloc(sizeof(char *) * (size_t)room);
+  if (unknown) {
+    *why = "unknown plan";
+    return -1;
+  }
+  if (base) {
+    const plan *b = &base->p;
+    char **argv = p->argv, **envp = p->envp;
+    *p = *b;
+    p->argv = argv;
+    p->envp = envp;
+    memcpy(p->argv, b->argv, sizeof(char *) * (size_t)b->argc);
+    memcpy(p->envp, b->envp, sizeof(char *) * (size_t)b->envc);
+    p->groups = NULL;
+    if (b->ngroups) {
+      p->groups = xmalloc(sizeof(gid_t) * (size_t)b->ngroups);
+      memcpy(p->groups, b->groups, sizeof(gid_t) * (size_t)b->ngroups);
+    }
+  }
   if (t->has_nul) {
     *why = "NUL byte in plan";
     return -1;
@@ -601,6 +646,7 @@ static int parse_plan(toks *t, int from, plan *p, const char **why) {
     } else if (!strcmp(k, "initgroups")) p->initgroups_name = v;
     else if (!strcmp(k, "groups")) {
       p->has_groups = 1;
+      p->ngroups = 0;
       const char *s = v;
       while (*s) {
         char *end;
@@ -646,6 +692,58 @@ static int parse_plan(toks *t, int from, plan *p, const char **why) {
     return -1;
   }
   return 0;
+}
+
+/* `plan KEY TOKENS...`: parse once and keep (replacing an older plan with that key). */
+static void register_plan(const char *key, toks *t, int from) {
+  stored_plan *sp = xmalloc(sizeof *sp);
+  const char *why = NULL;
+  /* a stored plan never refers to another one, which could be forgotten first */
+  int nested = from < t->n && !strncmp(t->v[from], "plan=", 5);
+  if (nested) memset(&sp->p, 0, sizeof sp->p), why = "a plan cannot use plan=";
+  if (nested || parse_plan(t, from, &sp->p, &why) < 0) {
+    plan_free(&sp->p);
+    free(sp);
+    sbuf b = {0};
+    sb_puts(&b, "error ");
+    char text[256];
+    snprintf(text, sizeof text, "plan %s: %s", key, why);
+    sb_tok(&b, text);
+    send_payload(b.p);
+    free(b.p);
+    return;
+  }
+  sp->key = xstrdup(key);
+  sp->t = *t; /* the plan's strings point into these tokens: take them over */
+  memset(t, 0, sizeof *t);
+  for (int i = 0; i < nplans; i++) {
+    if (strcmp(plans[i]->key, key)) continue;
+    stored_plan *old = plans[i];
+    plans[i] = sp;
+    plan_free(&old->p);
+    toks_free(&old->t);
+    free(old->key);
+    free(old);
+    return;
+  }
+  if (nplans == capplans) {
+    capplans = capplans ? capplans * 2 : 16;
+    plans = xrealloc(plans, sizeof(stored_plan *) * (size_t)capplans);
+  }
+  plans[nplans++] = sp;
+}
+
+static void forget_plan(const char *key) {
+  for (int i = 0; i < nplans; i++) {
+    if (strcmp(plans[i]->key, key)) continue;
+    stored_plan *sp = plans[i];
+    plans[i] = plans[--nplans];
+    plan_free(&sp->p);
+    toks_free(&sp->t);
+    free(sp->key);
+    free(sp);
+    return;
+  }
 }
 
 /* ------------------------------------------------------------ children */
@@ -708,12 +806,26 @@ static void child_report_read(child *c) {
   c->report_fd = -1;
 }
 
+/* Signals whose disposition is not SIG_DFL in the launcher (found once at start): the only
+ * ones a child has to reset, since execve() resets caught signals itself. */
+static int nondefault_sigs[NSIG];
+static int n_nondefault_sigs;
+
+static void find_nondefault_signals(void) {
+  n_nondefault_sigs = 0;
+  for (int s = 1; s < NSIG; s++) {
+    struct sigaction sa;
+    if (s == SIGKILL || s == SIGSTOP || sigaction(s, NULL, &sa) < 0) continue;
+    if (sa.sa_handler != SIG_DFL) nondefault_sigs[n_nondefault_sigs++] = s;
+  }
+}
+
 static void reset_signals(void) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = SIG_DFL;
   sigemptyset(&sa.sa_mask);
-  for (int s = 1; s < NSIG; s++) sigaction(s, &sa, NULL);
+  for (int i = 0; i < n_nondefault_sigs; i++) sigaction(nondefault_sigs[i], &sa, NULL);
   sigset_t all;
   sigemptyset(&all);
   sigprocmask(SIG_SETMASK, &all, NULL);
@@ -748,20 +860,29 @@ static void close_above(int lowest) {
   for (long fd = lowest; fd < max; fd++) close((int)fd);
 }
 
+/* Where a vfork'ed child reports a failure: it shares our memory until it execs or exits. */
+static volatile report vfork_report;
+
+/* rfd < 0: a vfork'ed child, which reports through vfork_report instead of a pipe. */
 static void child_fail(int rfd, int stage, int err, int status) {
   report r = {stage, err};
+  if (rfd < 0) {
+    vfork_report.stage = stage;
+    vfork_report.err = err;
+    _exit(status);
+  }
   ssize_t n;
   do n = write(rfd, &r, sizeof r);
   while (n < 0 && errno == EINTR);
   _exit(status);
 }
 
-/* In the forked child: set up and exec; never returns. */
-static void child_exec(int sockfd, int rfd, plan *p) {
+/* In the child: set up and exec; never returns. rfd is the report pipe (fork) or -1 (vfork). */
+static void child_exec(int sockfd, int rfd, const plan *p) {
   reset_signals();
   setsid();
-  /* Move the report pipe to 3 and the socket to 0, 1, 2. */
-  if (rfd != 3) {
+  if (rfd >= 0 && rfd != 3) {
+    /* Move the report pipe to 3 (the socket goes to 0, 1, 2). */
     if (sockfd == 3) {
       int s2 = fcntl(sockfd, F_DUPFD, 4);
       if (s2 < 0) child_fail(rfd, ST_DUP, errno, 1);
@@ -772,7 +893,7 @@ static void child_exec(int sockfd, int rfd, plan *p) {
   }
   for (int i = 0; i < 3; i++)
     if (sockfd != i && dup2(sockfd, i) < 0) child_fail(rfd, ST_DUP, errno, 1);
-  close_above(4);
+  close_above(rfd >= 0 ? 4 : 3);
   /* xinetd hands servers a blocking socket. */
   set_nonblock(0, 0);
   if (chdir("/") < 0) { /* ignore */ }
@@ -801,8 +922,62 @@ static void child_exec(int sockfd, int rfd, plan *p) {
   child_fail(rfd, ST_EXEC, errno, 0);
 }
 
+/* ---- the vfork fast path: clone(CLONE_VM | CLONE_VFORK) on a stack of our own ----
+ * The child borrows our memory until execve() or _exit(), and we are suspended meanwhile,
+ * so there is no page-table copy and the outcome is known when clone() returns. It only
+ * makes system calls (no malloc, no NSS), except initgroups(), which reads the group
+ * database: those plans take the fork() path. */
+#define VFORK_STACK (256 * 1024)
+static char *vfork_stack;
+
+struct vfork_args {
+  int sockfd;
+  const plan *p;
+};
+
+static int vfork_child(void *arg) {
+  const struct vfork_args *a = arg;
+  child_exec(a->sockfd, -1, a->p);
+  return 1; /* not reached */
+}
+
+static child *add_child(pid_t pid, const char *id, int report_fd, watched *w) {
+  child *c = xmalloc(sizeof *c);
+  memset(c, 0, sizeof *c);
+  c->pid = pid;
+  c->id = xstrdup(id);
+  c->report_fd = report_fd;
+  c->w = w;
+  if (nchildren == capchildren) {
+    capchildren = capchildren ? capchildren * 2 : 64;
+    children = xrealloc(children, sizeof(child *) * (size_t)capchildren);
+  }
+  children[nchildren++] = c;
+  return c;
+}
+
+static pid_t start_server_vfork(const char *id, int sockfd, const plan *p, watched *w) {
+  if (!vfork_stack) {
+    vfork_stack = xmalloc(VFORK_STACK);
+  }
+  struct vfork_args a = {sockfd, p};
+  vfork_report.stage = 0;
+  vfork_report.err = 0;
+  /* the stack grows down on every architecture Linux/glibc supports here */
+  pid_t pid = clone(vfork_child, vfork_stack + VFORK_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+  if (pid < 0) return -1;
+  child *c = add_child(pid, id, -1, w);
+  if (vfork_report.stage) {
+    c->rep.stage = vfork_report.stage;
+    c->rep.err = vfork_report.err;
+    c->have_rep = 1;
+  }
+  return pid;
+}
+
 /* Fork a server with sockfd as 0, 1, 2. Returns the pid or -1 (errno set). */
-static pid_t start_server(const char *id, int sockfd, plan *p, watched *w) {
+static pid_t start_server(const char *id, int sockfd, const plan *p, watched *w) {
+  if (!p->initgroups_name) return start_server_vfork(id, sockfd, p, w);
   int pfd[2];
   if (pipe2(pfd, O_CLOEXEC) < 0) return -1;
   pid_t pid = fork();
@@ -819,17 +994,7 @@ static pid_t start_server(const char *id, int sockfd, plan *p, watched *w) {
   }
   close(pfd[1]);
   set_nonblock(pfd[0], 1);
-  child *c = xmalloc(sizeof *c);
-  memset(c, 0, sizeof *c);
-  c->pid = pid;
-  c->id = xstrdup(id);
-  c->report_fd = pfd[0];
-  c->w = w;
-  if (nchildren == capchildren) {
-    capchildren = capchildren ? capchildren * 2 : 64;
-    children = xrealloc(children, sizeof(child *) * (size_t)capchildren);
-  }
-  children[nchildren++] = c;
+  add_child(pid, id, pfd[0], w);
   return pid;
 }
 
@@ -1020,6 +1185,12 @@ static void handle_command(const char *payload, int fd) {
     long pid = strtol(t.v[1], NULL, 10);
     int sig = (int)strtol(t.v[2], NULL, 10);
     if (pid > 0 && find_child((pid_t)pid)) kill((pid_t)pid, sig);
+  } else if (!strcmp(c, "plan") && t.n >= 2) {
+    char *key = xstrdup(t.v[1]);
+    register_plan(key, &t, 2);
+    free(key);
+  } else if (!strcmp(c, "forget") && t.n >= 2) {
+    forget_plan(t.v[1]);
   } else if (!strcmp(c, "ping")) {
     sbuf b = {0};
     sb_puts(&b, "pong");
@@ -1050,7 +1221,10 @@ static void handle_line(const char *s, size_t n) {
       /* the descriptor was lost (MSG_CTRUNC?): ask Node to send it again */
       queue_raw_str("{\"cmd\":\"NODE_HANDLE_NACK\"}\n");
     } else {
+      /* ACK before the work: Node holds back every later message until it has the ACK,
+       * so answering first lets the next request travel while this server starts. */
       queue_raw_str("{\"cmd\":\"NODE_HANDLE_ACK\"}\n");
+      flush_out();
       if (j.has_msg && j.msg_is_string) handle_command(j.msg.p, fd);
       close(fd);
     }
@@ -1233,6 +1407,7 @@ int main(void) {
   signal(SIGHUP, SIG_IGN);
   signal(SIGUSR1, SIG_IGN);
   signal(SIGUSR2, SIG_IGN);
+  find_nondefault_signals();
   sigset_t ss;
   sigemptyset(&ss);
   sigaddset(&ss, SIGCHLD);

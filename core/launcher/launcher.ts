@@ -142,6 +142,61 @@ export function encodePlan(plan: LaunchPlan): string {
   return s;
 }
 
+/** A plan the launcher holds; `plan` is the one it was made from (its env up to envPrefix). */
+interface RegisteredPlan {
+  readonly key: string;
+  readonly generation: number;
+  readonly plan: LaunchPlan;
+  /** A copy: the argv array is the cache key and could be changed in place. */
+  readonly argv: readonly string[];
+  readonly envPrefix: number;
+}
+
+/** More live plans than this (argv arrays built per launch?) are sent inline instead. */
+const MAX_REGISTERED_PLANS = 10_000;
+
+function sameList<T>(a: readonly T[], b: readonly T[], n = a.length): boolean {
+  if (a === b) return true;
+  if (b.length < n || a.length < n) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sameGroups(a: LaunchPlan['groups'], b: LaunchPlan['groups']): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return false;
+  if ('initgroups' in a || 'initgroups' in b) {
+    return 'initgroups' in a && 'initgroups' in b && a.initgroups === b.initgroups;
+  }
+  const x = a as readonly number[];
+  const y = b as readonly number[];
+  return x.length === y.length && sameList(x, y);
+}
+
+function sameRlimits(a: LaunchPlan['rlimits'], b: LaunchPlan['rlimits']): boolean {
+  if (a === b) return true;
+  for (const k of RLIMIT_KEYS) if ((a?.[k] ?? 0) !== (b?.[k] ?? 0)) return false;
+  return true;
+}
+
+function sameStablePart(known: RegisteredPlan, plan: LaunchPlan): boolean {
+  const k = known.plan;
+  return (
+    k.path === plan.path && k.uid === plan.uid && k.gid === plan.gid && k.umask === plan.umask && k.nice === plan.nice &&
+    known.argv.length === plan.argv.length && sameList(known.argv, plan.argv) &&
+    plan.env.length >= known.envPrefix && sameList(k.env, plan.env, known.envPrefix) &&
+    sameGroups(k.groups, plan.groups) && sameRlimits(k.rlimits, plan.rlimits)
+  );
+}
+
+/** ` env=...` tokens for the environment entries from index `from` on. */
+function extraEnvTokens(plan: LaunchPlan, from: number): string {
+  let out = '';
+  for (let i = from; i < plan.env.length; i++) out += ' ' + encodeToken(`env=${checkString('env entry', plan.env[i]!)}`);
+  if (out.length > MAX_MESSAGE) throw new RangeError(`launch plan too large (${out.length} bytes encoded)`);
+  return out;
+}
+
 function signalNumber(signal: NodeJS.Signals | number | undefined): number {
   if (signal === undefined) return osConstants.signals.SIGTERM;
   if (typeof signal === 'number') return signal;
@@ -239,7 +294,7 @@ class Watched extends EventEmitter implements WatchedSocket {
   launch(plan: LaunchPlan): Promise<RunningServer> {
     if (this.state !== 'ready') return Promise.reject(new Error(`socket ${this.sid} is not ready (${this.state})`));
     this.state = 'running';
-    return this.owner.startServer((id) => `launch ${encodeToken(this.sid)} ${id} ${encodePlan(plan)}`, undefined, this);
+    return this.owner.startServer((id) => `launch ${encodeToken(this.sid)} ${id} ${this.owner.planTokens(plan)}`, undefined, this);
   }
 
   refuse(): void {
@@ -280,6 +335,15 @@ export class Launcher extends EventEmitter {
   private child?: ChildProcess;
   private up?: Promise<void>;
   private nextId = 1;
+  /** Counts launcher processes: plans registered with an earlier one are gone. */
+  private generation = 0;
+  private readonly plans = new WeakMap<readonly string[], RegisteredPlan>();
+  private livePlans = 0;
+  private readonly planFinalizer = new FinalizationRegistry<{ generation: number; key: string }>(({ generation, key }) => {
+    if (generation !== this.generation) return;
+    this.livePlans--;
+    this.sendQuiet(`forget ${key}`);
+  });
   private closing = false;
   private closed?: Promise<void>;
   private readonly starts = new Map<string, PendingStart>();
@@ -290,6 +354,8 @@ export class Launcher extends EventEmitter {
   private readonly pings = new Map<string, { resolve(): void; reject(e: Error): void }>();
   private readonly deaths: number[] = [];
   private restartTimer?: NodeJS.Timeout;
+  /** A first launcher answered: from then on a dead launcher is restarted. */
+  private everUp = false;
 
   private constructor(private readonly binary: string) {
     super();
@@ -324,12 +390,11 @@ export class Launcher extends EventEmitter {
    * has it. Create the server with `pauseOnConnect: true` so no client data is read here.
    */
   async launchWithSocket(socket: net.Socket, plan: LaunchPlan): Promise<RunningServer> {
-    const tokens = encodePlan(plan);
     if (socket.writableLength > 0) {
       await new Promise<void>((resolve) => socket.write(Buffer.alloc(0), () => resolve()));
     }
     socket.pause();
-    return this.startServer((id) => `spawn ${id} ${tokens}`, socket);
+    return this.startServer((id) => `spawn ${id} ${this.planTokens(plan)}`, socket);
   }
 
   /**
@@ -379,6 +444,7 @@ export class Launcher extends EventEmitter {
     if (this.closed) return this.closed;
     this.closing = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.orphanTimer?.unref(); // following orphans must not keep the process alive now
     for (const w of this.watched.values()) w.released();
     this.watched.clear();
     const child = this.child;
@@ -409,18 +475,34 @@ export class Launcher extends EventEmitter {
       if (watched && watched.state === 'running') watched.state = 'watching';
       p.reject(err);
     };
-    let text: string;
-    try {
-      text = command(id);
-    } catch (err) {
-      fail(err as Error);
-      return started;
-    }
-    this.ready().then(
-      () => this.sendRaw(text, socket).catch(fail),
-      fail,
-    );
+    // The command is built once the launcher is up: it may name a plan registered with it.
+    this.ready().then(() => this.sendRaw(command(id), socket)).catch(fail);
     return started;
+  }
+
+  /**
+   * @internal The plan part of a start command. A plan is registered with the launcher once
+   * (keyed by its argv array, which services build at configuration time) with all of its
+   * environment but the last entry (REMOTE_HOST, the per-connection part); a start then carries
+   * `plan=KEY` and the remaining entries only. Every field is compared, never assumed.
+   */
+  planTokens(plan: LaunchPlan): string {
+    const known = this.plans.get(plan.argv);
+    if (known && known.generation === this.generation && sameStablePart(known, plan)) {
+      return `plan=${known.key}${extraEnvTokens(plan, known.envPrefix)}`;
+    }
+    if (this.livePlans >= MAX_REGISTERED_PLANS) return encodePlan(plan);
+    const envPrefix = Math.max(0, plan.env.length - 1);
+    const key = `p${this.nextId++}`;
+    const text = encodePlan({ ...plan, env: plan.env.slice(0, envPrefix) });
+    const extra = extraEnvTokens(plan, envPrefix);
+    if (known && known.generation === this.generation) this.sendQuiet(`forget ${known.key}`);
+    else this.livePlans++;
+    this.sendQuiet(`plan ${key} ${text}`);
+    const entry: RegisteredPlan = { key, generation: this.generation, plan, argv: [...plan.argv], envPrefix };
+    this.plans.set(plan.argv, entry);
+    if (!known) this.planFinalizer.register(plan.argv, { generation: this.generation, key });
+    return `plan=${key}${extra}`;
   }
 
   /** @internal Send a command, ignoring a dead channel (the caller's state handles it). */
@@ -464,6 +546,8 @@ export class Launcher extends EventEmitter {
       serialization: 'json',
     });
     this.child = child;
+    this.generation++;
+    this.livePlans = 0;
     child.on('message', (m: unknown, handle: unknown) => this.onMessage(child, m, handle as RawHandle | undefined));
     const up = new Promise<void>((resolve, reject) => {
       let settled = false;
@@ -491,6 +575,7 @@ export class Launcher extends EventEmitter {
       this.pings.set(n, {
         resolve: () => {
           settled = true;
+          this.everUp = true;
           resolve();
         },
         reject: onEarly,
@@ -600,6 +685,7 @@ export class Launcher extends EventEmitter {
   private onLauncherExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (child !== this.child) return;
     this.child = undefined;
+    if (!this.everUp) return; // Launcher.start() reports it
     const why = signal ? `signal ${signal}` : `status ${code}`;
     const lost = new Error(`xinetd-ts-launcher (pid ${child.pid}) died (${why})`);
     for (const [id, p] of this.starts) {

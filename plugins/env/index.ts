@@ -35,6 +35,8 @@ export default definePlugin(() => ({
     });
     const baseEnv = new WeakMap<ServiceConfig, readonly string[]>();
     daemon.hooks.checkService.tap(PLUGIN_NAME, (service) => {
+      // Services served inside the daemon run no program: no environment to build.
+      if (service.types.has('INTERNAL') || daemon.inProcessOwner(service)) return;
       const names = service.values.get(passenv);
       const base = names === undefined ? startEnv : startEnv.filter(([k]) => names.includes(k));
       const merged = new Map(base);
@@ -46,7 +48,8 @@ export default definePlugin(() => ({
       baseEnv.set(service, Object.freeze([...merged].map(([k, v]) => `${k}=${v}`)));
     });
     daemon.hooks.prepare.tap(PLUGIN_NAME, (spec, conn) => {
-      const base = baseEnv.get(conn.service) ?? [];
+      const base = baseEnv.get(conn.service);
+      if (!base) return spec;
       return { ...spec, env: [...base, `REMOTE_HOST=${conn.peer?.address ?? ''}`] };
     });
   },

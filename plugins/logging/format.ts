@@ -5,6 +5,12 @@ export interface LogFlags {
   readonly failure: ReadonlySet<string>;
 }
 
+/**
+ * The refusal code of an IDONLY failure. xinetd writes no FAIL record for it but
+ * `NOID: I ADDR REASON`; the reason is the refusal's detail.
+ */
+export const IDONLY_REFUSAL = 'x-idonly';
+
 const pad = (n: number) => String(n).padStart(2, '0');
 
 /** xinetd's FILE timestamp: `YY/M/D@HH:MM:SS`, month and day not padded, local time. */
@@ -19,12 +25,12 @@ export function fileTimestamp(ms: number): string {
  */
 export function formatRecord(event: ServiceLogEvent, flags: LogFlags): string | undefined {
   const id = event.conn.service.id;
-  const from = ` from=${event.conn.peer?.address ?? '<no address>'}`;
+  const address = event.conn.peer?.address ?? '<no address>';
   const s = flags.success;
   switch (event.kind) {
     case 'start':
       if (s.size === 0) return undefined;
-      return `START: ${id}${s.has('PID') ? ` pid=${event.pid}` : ''}${s.has('HOST') ? from : ''}`;
+      return `START: ${id}${s.has('PID') ? ` pid=${event.pid}` : ''}${s.has('HOST') ? ` from=${address}` : ''}`;
     case 'exit': {
       if (!s.has('EXIT') && !s.has('DURATION')) return undefined;
       let line = `EXIT: ${id}`;
@@ -34,12 +40,13 @@ export function formatRecord(event: ServiceLogEvent, flags: LogFlags): string | 
       return line;
     }
     case 'fail':
+      if (event.refusal.code === IDONLY_REFUSAL) return `NOID: ${id} ${address} ${event.refusal.detail ?? 'system error'}`;
       if (flags.failure.size === 0) return undefined;
-      return `FAIL: ${id} ${event.refusal.code}${flags.failure.has('HOST') ? from : ''}`;
+      return `FAIL: ${id} ${event.refusal.code}${flags.failure.has('HOST') ? ` from=${address}` : ''}`;
     case 'userid':
       return `USERID: ${id} ${event.text}`;
     case 'noid':
-      return `NOID: ${id} ${event.conn.peer?.address ?? '<no address>'} ${event.reason}`;
+      return `NOID: ${id} ${address} ${event.reason}`;
     case 'traffic':
       return s.has('TRAFFIC') ? `TRAFFIC: ${id} in=${event.in}(bytes) out=${event.out}(bytes)` : undefined;
   }

@@ -1,48 +1,79 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Daemon } from '../../core/daemon.js';
-import type { ServiceLogEvent } from '../../core/log-event.js';
 import { definePlugin } from '../../core/plugin.js';
+import type { ServiceConfig } from '../../core/service-config.js';
 import { defineLoggingAttributes, PLUGIN_NAME } from './attributes.js';
+import { daemonToSyslog } from './daemon-syslog.js';
+import { FileSink } from './file-sink.js';
 import { fileTimestamp, formatRecord } from './format.js';
+import { applyIdent } from './ident/index.js';
+import { jsonRecord } from './json-record.js';
+import { serviceRoute, type ServiceRoute } from './service-route.js';
+import { facilityCode } from './syslog-names.js';
+import { SyslogSinks } from './syslog-sink.js';
+
+export interface LoggingOptions {
+  /** Send the daemon's own messages to syslog (xinetd's default when detached without -filelog). */
+  readonly daemonToSyslog?: boolean;
+  /** -syslog FACILITY for the daemon's own messages (default `daemon`). */
+  readonly syslogFacility?: string;
+  /** -d: daemon debug messages go to syslog too. */
+  readonly debug?: boolean;
+  /** The local syslog socket; default $XINETD_TS_SYSLOG_SOCKET, then /dev/log. */
+  readonly syslogSocket?: string;
+}
 
 /**
- * Service records (START, EXIT, FAIL, USERID, NOID, TRAFFIC) in xinetd's format. FILE sinks are
- * append-only streams, reopened on every reload (rotation = rename + SIGHUP, as with xinetd).
+ * Service records (START, EXIT, FAIL, USERID, NOID, TRAFFIC) in xinetd's format to FILE logs
+ * and syslog, an optional JSON-lines log, the daemon's own messages to syslog, and USERID /
+ * IDONLY. Files are reopened on every reload (rotation = rename + SIGHUP, as with xinetd).
  */
-export default definePlugin(() => ({
+export default definePlugin<LoggingOptions>((options = {}) => ({
   name: PLUGIN_NAME,
   apply(daemon: Daemon) {
     const keys = defineLoggingAttributes(daemon.attributes);
-    const files = new Map<string, WriteStream>();
-    const reported = new Set<string>();
-    const open = (path: string): WriteStream => {
-      let stream = files.get(path);
-      if (!stream) {
-        stream = createWriteStream(path, { flags: 'a', mode: 0o644 });
-        stream.on('error', (error) => {
-          if (!reported.has(path)) daemon.message('error', `cannot write log file ${path}: ${error.message}`);
-          reported.add(path);
-          files.delete(path);
-        });
-        files.set(path, stream);
-      }
-      return stream;
+    const facility = facilityCode(options.syslogFacility ?? 'daemon');
+    if (facility === undefined) throw new Error(`Bad syslog facility: ${options.syslogFacility}`);
+    const report = (level: Parameters<Daemon['message']>[0], text: string) => daemon.message(level, text);
+    const syslog = new SyslogSinks(options.syslogSocket ?? process.env.XINETD_TS_SYSLOG_SOCKET ?? '/dev/log', report);
+    const files = new Map<string, FileSink>();
+    const routes = new WeakMap<ServiceConfig, ServiceRoute | undefined>();
+    const file = (path: string, caps?: { soft?: number; hard?: number; label: string }) => {
+      let sink = files.get(path);
+      if (!sink) files.set(path, (sink = new FileSink({ path, label: caps?.label ?? path, soft: caps?.soft, hard: caps?.hard, report })));
+      return sink;
     };
-    const closeAll = async () => {
-      const all = [...files.values()];
-      files.clear();
-      reported.clear();
-      await Promise.all(all.map((s) => new Promise<void>((resolve) => s.end(resolve))));
-    };
+
+    daemon.hooks.checkService.tap(PLUGIN_NAME, (service) => void routes.set(service, serviceRoute(service, keys)));
     daemon.hooks.log.tap(PLUGIN_NAME, (event) => {
-      if (event.kind === 'daemon') return;
-      const values = event.conn.service.values;
-      const type = values.get(keys.logType);
-      if (type?.kind !== 'file') return;
-      const line = formatRecord(event as ServiceLogEvent, { success: values.get(keys.success)!, failure: values.get(keys.failure)! });
-      if (line !== undefined) open(type.path).write(`${fileTimestamp(event.time)}: ${line}\n`);
+      if (event.kind === 'daemon') {
+        const common = daemon.config?.defaults.get(keys.logJson);
+        if (common) file(common).write(jsonRecord(event));
+        return;
+      }
+      const route = routes.get(event.conn.service);
+      if (!route) return;
+      if (route.json) file(route.json).write(jsonRecord(event));
+      const line = (route.file || route.syslog) && formatRecord(event, route.flags);
+      if (!line) return;
+      if (route.file) file(route.file.path, route.file).write(`${fileTimestamp(event.time)}: ${line}\n`);
+      if (route.syslog) syslog.send({ facility: route.syslog.facility, severity: route.syslog.level, text: line, time: event.time }, route.syslog.server);
     });
-    daemon.hooks.reloaded.tapPromise(PLUGIN_NAME, closeAll);
-    daemon.hooks.close.tapPromise(PLUGIN_NAME, closeAll);
+    if (options.daemonToSyslog) {
+      daemon.hooks.log.tap(`${PLUGIN_NAME}:daemon-syslog`, daemonToSyslog(syslog, facility, options.debug ?? false, () => daemon.config?.defaults.get(keys.syslogServer)));
+    }
+    applyIdent(daemon, keys);
+
+    const reopen = async () => {
+      syslog.tag = daemon.config?.defaults.get(keys.syslogTag) ?? 'xinetd';
+      const open = [...files.values()];
+      files.clear();
+      await Promise.all([...open.map((f) => f.close()), syslog.reopen()]);
+    };
+    daemon.hooks.ready.tapPromise(PLUGIN_NAME, reopen);
+    daemon.hooks.reloaded.tapPromise(PLUGIN_NAME, reopen);
+    daemon.hooks.close.tapPromise(PLUGIN_NAME, async () => {
+      await reopen();
+      await syslog.close();
+    });
   },
 }));

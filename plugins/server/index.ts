@@ -47,12 +47,16 @@ export default definePlugin(() => ({
         const n = v.get(key);
         if (n !== undefined && n !== 0) rlimits[name] = n;
       }
+      // Like xinetd, only a root daemon changes the group and supplementary groups; setuid is
+      // always attempted (so a non-root daemon can run servers as its own user).
+      const root = process.getuid?.() === 0;
+      const groups = v.get(keys.groups) ? { initgroups: user.name } : [];
       specs.set(service, Object.freeze({
         server,
         argv: nameInArgs ? args : [basename(server), ...args],
         uid: user.uid,
-        gid: group?.gid ?? user.gid,
-        groups: v.get(keys.groups) ? { initgroups: user.name } : [],
+        gid: root ? group?.gid ?? user.gid : undefined,
+        groups: root ? groups : undefined,
         umask: v.get(keys.umask),
         nice: v.get(keys.nice),
         rlimits: rlimits as ResourceLimits,
@@ -83,6 +87,8 @@ export default definePlugin(() => ({
       else return undefined;
       const done = running.exited.then((exit): SessionEnd => {
         if (exit.execError) daemon.message('error', `execv( ${plan.path} ) failed: ${exit.execError}`);
+        // The launcher reports `setuid: <error>`; xinetd's child logs `setuid failed: <error>`.
+        if (exit.setupError) daemon.message('error', exit.setupError.replace(/^(\w+): /, '$1 failed: '));
         return exit.signal !== undefined ? { signal: exit.signal } : { status: exit.status ?? 0 };
       });
       return { pid: running.pid, done, stop: (signal) => running.kill(signal ?? 'SIGTERM') };

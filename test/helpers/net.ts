@@ -26,7 +26,7 @@ export async function exchange(port: number, send?: string | Buffer, options: { 
   const socket = net.connect({ port, host: options.host ?? '127.0.0.1', localAddress: options.localAddress });
   const chunks: Buffer[] = [];
   socket.on('data', (c: Buffer) => chunks.push(c));
-  const timer = setTimeout(() => socket.destroy(new Error(`no EOF from port ${port} within ${options.ms ?? 5000} ms`)), options.ms ?? 5000);
+  const timer = setTimeout(() => socket.destroy(new Error(`no EOF from port ${port} (local ${options.localAddress}) within ${options.ms ?? 5000} ms`)), options.ms ?? 5000);
   try {
     await once(socket, 'connect');
     if (send !== undefined) {

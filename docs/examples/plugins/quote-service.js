@@ -1,0 +1,24 @@
+// A third-party internal service (plain JavaScript, ESM): `quote` answers with a line of text
+// over TCP (then closes) and over UDP. Enable it from xinetd.conf:
+//
+//   defaults
+//   {
+//       plugins = ./plugins/quote-service.js
+//   }
+//   service quote
+//   {
+//       type        = INTERNAL UNLISTED
+//       socket_type = stream          # or dgram (with protocol = udp)
+//       wait        = no
+//       port        = 7017
+//   }
+import { defineInternalService, replyAndClose } from 'xinetd-ts';
+
+const QUOTE = Buffer.from('Simplicity is prerequisite for reliability. (E. W. Dijkstra)\r\n');
+
+export default defineInternalService({
+  name: 'quote',
+  // `reply` mode: answered at once and closed, like xinetd's daytime (not counted, no EXIT).
+  stream: { mode: 'reply', serve: (socket) => replyAndClose(socket, QUOTE) },
+  dgram: (datagram) => datagram.reply(QUOTE),
+});

@@ -1,0 +1,66 @@
+import type { Socket } from 'node:net';
+import type { Report } from '../core/config/resolve.js';
+import type { Connection, Datagram } from '../core/connection.js';
+import type { Daemon } from '../core/daemon.js';
+import { definePlugin, type PluginFactory } from '../core/plugin.js';
+import type { ServiceConfig } from '../core/service-config.js';
+import { INTERNAL_SERVICES_PLUGIN, internalServices } from './registry.js';
+
+/** What a handler gets besides the socket or datagram; built once per service at configuration time. */
+export interface InternalContext<Data = undefined> {
+  readonly daemon: Daemon;
+  readonly service: ServiceConfig;
+  /** What `setup` returned for this service. */
+  readonly data: Data;
+}
+
+export type StreamServe<Data> = (socket: Socket, ctx: InternalContext<Data>, conn: Connection) => void;
+
+/**
+ * A stream handler. `session` (the default): a running server as xinetd counts its forked
+ * children (instances, per_source, EXIT logged); it ends when the socket closes, and the
+ * handler must call `socket.resume()` to read. `reply`: answered at once and closed, like
+ * xinetd's in-process daytime and time (not counted, no EXIT); use `replyAndClose`.
+ */
+export interface StreamHandler<Data> {
+  readonly mode: 'session' | 'reply';
+  readonly serve: StreamServe<Data>;
+}
+
+export interface InternalServiceSpec<Data = undefined> {
+  /** Matched against the service **name** (not its id), as xinetd does. */
+  readonly name: string;
+  readonly stream?: StreamServe<Data> | StreamHandler<Data>;
+  /** One datagram; answer with `datagram.reply(bytes)` (the core drops replies to service ports). */
+  readonly dgram?: (datagram: Datagram, ctx: InternalContext<Data>, conn: Connection) => void;
+  /** Per-service precomputation at configuration time; `report.error` disables the service. */
+  readonly setup?: (service: ServiceConfig, daemon: Daemon, report: Report) => Data;
+  /**
+   * The service reveals things about the host (servers, services, xadmin): it answers loopback
+   * clients only unless its own entry sets `only_from`, and `check` warns when it is enabled.
+   */
+  readonly exposesHost?: boolean;
+}
+
+/**
+ * Register an internal service (`type = INTERNAL`) from a plugin of its own:
+ *
+ *     export default defineInternalService({ name: 'quote', stream: (socket) => replyAndClose(socket, 'hi\r\n') });
+ *
+ * The result is a plugin factory; list the module in `plugins` like any other plugin.
+ */
+export function defineInternalService<Data = undefined>(spec: InternalServiceSpec<Data>): PluginFactory {
+  return definePlugin(() => ({
+    name: `internal-service:${spec.name}`,
+    dependencies: [INTERNAL_SERVICES_PLUGIN],
+    apply(daemon: Daemon) {
+      internalServices(daemon).add(spec);
+    },
+  }));
+}
+
+/** Write a short answer and close (a paused socket is closed once the answer is flushed). */
+export function replyAndClose(socket: Socket, data: Uint8Array | string): void {
+  socket.end(data);
+  socket.destroySoon();
+}

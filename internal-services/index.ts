@@ -1,0 +1,50 @@
+import type { AttributeKey } from '../core/config/attributes.js';
+import type { Daemon } from '../core/daemon.js';
+import { AuthorizeStage } from '../core/hooks.js';
+import { definePlugin } from '../core/plugin.js';
+import { refuse } from '../core/refusal.js';
+import { isInternal, type ServiceConfig } from '../core/service-config.js';
+import { addBuiltinServices } from './builtins.js';
+import { bindService, type Serve } from './launch.js';
+import { isLoopback } from './loopback.js';
+import { INTERNAL_SERVICES_PLUGIN as PLUGIN_NAME, internalServices } from './registry.js';
+
+/**
+ * `type = INTERNAL` services, served inside the daemon: selected by (service name, socket type)
+ * at configuration time, answered by one precomputed call per connection.
+ */
+export default definePlugin(() => ({
+  name: PLUGIN_NAME,
+  apply(daemon: Daemon) {
+    const registry = internalServices(daemon);
+    addBuiltinServices(registry);
+    daemon.claimInProcess(PLUGIN_NAME, isInternal);
+    const bound = new WeakMap<ServiceConfig, Serve>();
+    const loopbackOnly = new WeakSet<ServiceConfig>();
+    let guarding = false;
+
+    daemon.hooks.checkService.tap(PLUGIN_NAME, (service, report) => {
+      if (!isInternal(service)) return;
+      const spec = registry.find(service.name, service.socketType);
+      const missing = `No such internal service: ${service.name}/${service.socketType} - DISABLING`;
+      if (!spec) return report.error(missing);
+      const serve = bindService(spec, service, daemon, spec.setup?.(service, daemon, report));
+      if (!serve) return report.error(missing);
+      bound.set(service, serve);
+      if (!spec.exposesHost) return;
+      report.warn(`Service ${service.id}: the ${service.name} service shows this host's services and servers to its clients`);
+      // only_from belongs to the access plugin; a service that sets its own list is governed by it.
+      const onlyFrom = daemon.attributes.lookup('only_from') ? ({ name: 'only_from' } as AttributeKey<unknown>) : undefined;
+      if (onlyFrom && service.values.has(onlyFrom) && !service.values.inherited(onlyFrom)) return;
+      loopbackOnly.add(service);
+      if (!guarding) {
+        // Tapped on first need only: daemons without such services keep an untouched authorize path.
+        guarding = true;
+        daemon.hooks.authorize.tapPromise({ name: PLUGIN_NAME, stage: AuthorizeStage.ADDRESS }, async (conn) =>
+          loopbackOnly.has(conn.service) && !isLoopback(conn.peer?.address) ? refuse('address', 'administrative service: loopback clients only') : undefined);
+      }
+    });
+
+    daemon.hooks.launch.tapPromise(PLUGIN_NAME, async (conn) => bound.get(conn.service)?.(conn));
+  },
+}));

@@ -1,0 +1,39 @@
+import type { Connection } from '../core/connection.js';
+import type { Daemon } from '../core/daemon.js';
+import type { ServiceConfig } from '../core/service-config.js';
+import type { Session } from '../core/session.js';
+import type { InternalContext, InternalServiceSpec, StreamHandler } from './define.js';
+import { REPLY_SESSION, socketSession } from './sessions.js';
+
+/** How one configured internal service answers a connection, fixed at configuration time. */
+export type Serve = (conn: Connection) => Session | undefined;
+
+/** Bind a registered handler to one service: the per-connection path is a single call. */
+export function bindService(spec: InternalServiceSpec<unknown>, service: ServiceConfig, daemon: Daemon, data: unknown): Serve | undefined {
+  const ctx: InternalContext<unknown> = Object.freeze({ daemon, service, data });
+  if (service.socketType === 'dgram') {
+    const handler = spec.dgram;
+    if (!handler) return undefined;
+    return (conn) => {
+      if (!conn.datagram) return undefined;
+      handler(conn.datagram, ctx, conn);
+      return REPLY_SESSION;
+    };
+  }
+  if (!spec.stream) return undefined;
+  const { mode, serve }: StreamHandler<unknown> = typeof spec.stream === 'function' ? { mode: 'session', serve: spec.stream } : spec.stream;
+  if (mode === 'reply') {
+    return (conn) => {
+      if (!conn.socket) return undefined;
+      serve(conn.socket, ctx, conn);
+      return REPLY_SESSION;
+    };
+  }
+  return (conn) => {
+    const socket = conn.socket;
+    if (!socket) return undefined;
+    const session = socketSession(socket);
+    serve(socket, ctx, conn);
+    return session;
+  };
+}

@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import type { Connection } from '../../core/connection.js';
+import type { Daemon } from '../../core/daemon.js';
+import { explainNote } from '../../core/explain-command.js';
+import { AuthorizeStage } from '../../core/hooks.js';
+import { definePlugin } from '../../core/plugin.js';
+import { refuse, type Refusal } from '../../core/refusal.js';
+import type { ServiceConfig } from '../../core/service-config.js';
+import { nameResolverFor } from '../access/reverse-lookup.js';
+import { libwrapDaemonName } from './daemon-name.js';
+import { parseHostsTable, type HostsDiagnostic, type HostsTable } from './hosts-files.js';
+import { hostsAccess } from './hosts-match.js';
+import { PatternFiles, wrapRequest } from './request.js';
+import { WatchedFile } from './watched-file.js';
+
+export const PLUGIN_NAME = 'xinetd-ts:libwrap';
+
+export interface LibwrapOptions {
+  /** Default `XINETD_TS_HOSTS_ALLOW`, else /etc/hosts.allow. */
+  readonly hostsAllow?: string;
+  readonly hostsDeny?: string;
+}
+
+/** TCP Wrappers (reference 18): hosts.allow / hosts.deny, checked after the address lists. */
+export default definePlugin((options: LibwrapOptions = {}) => ({
+  name: PLUGIN_NAME,
+  apply(daemon: Daemon) {
+    daemon.attributes.defineFlag({ name: 'NOLIBWRAP', owner: PLUGIN_NAME, description: 'Do not check /etc/hosts.allow and /etc/hosts.deny for this service.' });
+    const libwrap = daemon.attributes.define({
+      name: 'libwrap', owner: PLUGIN_NAME, arity: 1, where: 'service',
+      parse: (v) => v[0]!,
+      doc: { values: 'daemon name', default: 'service name (internal, redirect) or server basename', description: 'The daemon name looked up in hosts.allow / hosts.deny.' },
+    });
+    const allowPath = options.hostsAllow ?? process.env.XINETD_TS_HOSTS_ALLOW ?? '/etc/hosts.allow';
+    const denyPath = options.hostsDeny ?? process.env.XINETD_TS_HOSTS_DENY ?? '/etc/hosts.deny';
+    const allow = new WatchedFile(allowPath, (t) => parseHostsTable(t, allowPath));
+    const deny = new WatchedFile(denyPath, (t) => parseHostsTable(t, denyPath));
+    const names = nameResolverFor(daemon);
+    const patternFiles = new PatternFiles();
+    const daemonNames = new WeakMap<ServiceConfig, string>();
+    // Each problem in the files is reported once (check time or when a changed file is read).
+    const reported = new Set<string>();
+    const fresh = (d: HostsDiagnostic) => {
+      const key = `${d.at.file}:${d.at.line}: ${d.message}`;
+      if (reported.has(key)) return undefined;
+      if (reported.size > 1000) reported.clear();
+      reported.add(key);
+      return key;
+    };
+
+    daemon.hooks.checkService.tap(PLUGIN_NAME, (service, report) => {
+      const forcedOff = service.origin === 'inetd' || (service.types.has('RPC') && service.protocol === 'tcp');
+      if (service.flags.has('NOLIBWRAP') || forcedOff) return;
+      daemonNames.set(service, libwrapDaemonName(service, service.values.get(libwrap), daemon.inProcessOwner(service) !== undefined));
+      for (const path of [allowPath, denyPath]) {
+        let text: string;
+        try {
+          text = readFileSync(path, 'utf8');
+        } catch {
+          continue; // missing: empty, as in tcpd; unreadable: refused and logged per connection
+        }
+        for (const d of parseHostsTable(text, path).diagnostics) {
+          const line = fresh(d);
+          if (line) report.warn(line);
+        }
+      }
+    });
+
+    const table = async (file: WatchedFile<HostsTable>): Promise<HostsTable | string> => {
+      const state = await file.current();
+      if (!state.ok) {
+        if (state.fresh) daemon.message('error', `libwrap: ${state.error}; refusing connections until it can be read`);
+        return state.error;
+      }
+      if (state.fresh) for (const d of state.value.diagnostics) if (fresh(d)) daemon.message('warning', `libwrap: ${d.message}`, d.at);
+      return state.value;
+    };
+
+    daemon.hooks.authorize.tapPromise({ name: PLUGIN_NAME, stage: AuthorizeStage.LIBWRAP }, async (conn: Connection): Promise<Refusal | void> => {
+      const name = daemonNames.get(conn.service);
+      if (name === undefined) return undefined;
+      const [a, d] = await Promise.all([table(allow), table(deny)]);
+      if (typeof a === 'string' || typeof d === 'string') return refuse('libwrap', typeof a === 'string' ? a : (d as string));
+      const verdict = await hostsAccess(a, d, wrapRequest(name, conn.peer?.address, conn.local?.address, names, patternFiles));
+      if (verdict.allowed) return explainNote(conn, `libwrap=${name}: ${verdict.reason}`);
+      daemon.message('info', `libwrap refused connection to ${conn.service.id} (libwrap=${name}) from ${conn.peer?.address ?? '<no address>'}`);
+      return refuse('libwrap', `libwrap=${name}: ${verdict.reason}`);
+    });
+  },
+}));

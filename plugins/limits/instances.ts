@@ -1,0 +1,13 @@
+import type { Daemon } from '../../core/daemon.js';
+import { LimitStage } from '../../core/hooks.js';
+import { refuse } from '../../core/refusal.js';
+import { PLUGIN_NAME, type LimitKeys } from './attributes.js';
+
+/** instances (reference 7.1): every live counted session of the service, in-process ones too. */
+export function tapInstances(daemon: Daemon, keys: LimitKeys): void {
+  daemon.hooks.limit.tapPromise({ name: PLUGIN_NAME, stage: LimitStage.INSTANCES }, async (conn) => {
+    const max = conn.service.values.get(keys.instances) ?? Number.POSITIVE_INFINITY;
+    if (conn.state.running < max) return undefined;
+    return refuse('service_limit', `${conn.state.running} of ${max} instances running`);
+  });
+}

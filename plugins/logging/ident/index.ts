@@ -1,0 +1,85 @@
+import type { Connection } from '../../../core/connection.js';
+import type { Daemon } from '../../../core/daemon.js';
+import { AuthorizeStage } from '../../../core/hooks.js';
+import { refuse } from '../../../core/refusal.js';
+import type { ServiceConfig } from '../../../core/service-config.js';
+import type { LoggingKeys } from '../attributes.js';
+import { IDONLY_REFUSAL } from '../format.js';
+import { identLookup } from './ident-client.js';
+import type { IdentResult } from './ident-reply.js';
+
+const TAP = 'xinetd-ts:logging:ident';
+/** xinetd's lookup timeout (it has none with IDONLY; we keep one so a client cannot pin us). */
+const TIMEOUT_MS = 30_000;
+/** Lookups in flight at once; more fail at once with `system error`. */
+const MAX_LOOKUPS = 256;
+
+interface IdentPlan {
+  readonly onSuccess: boolean;
+  readonly onFailure: boolean;
+  readonly idOnly: boolean;
+}
+
+/**
+ * USERID and IDONLY (reference 14): only for stream wait = no services that have a log_type
+ * and USERID in a log mask; never on port 113. IDONLY waits for the lookup at the end of the
+ * limit chain (after every access and limit check, as in xinetd) and refuses with a NOID
+ * record; otherwise the lookup runs beside the connection and never delays it.
+ */
+export function applyIdent(daemon: Daemon, keys: LoggingKeys): void {
+  const plans = new WeakMap<ServiceConfig, IdentPlan>();
+  let inFlight = 0;
+
+  daemon.hooks.checkService.tap(TAP, (service) => {
+    const v = service.values;
+    if (service.socketType !== 'stream' || service.wait || service.port === 113 || !v.get(keys.logType)) return;
+    const onSuccess = v.get(keys.success)!.has('USERID');
+    const onFailure = v.get(keys.failure)!.has('USERID');
+    if (onSuccess || onFailure) plans.set(service, { onSuccess, onFailure, idOnly: onSuccess && service.flags.has('IDONLY') });
+  });
+
+  const lookup = async (conn: Connection): Promise<IdentResult> => {
+    const { peer, local } = conn;
+    if (!peer || !local) return { ok: false, reason: 'system error' };
+    if (inFlight >= MAX_LOOKUPS) return { ok: false, reason: 'system error', error: 'too many ident lookups at once' };
+    inFlight++;
+    try {
+      return await identLookup({
+        remote: peer,
+        local,
+        timeoutMs: TIMEOUT_MS,
+        onBadLine: (line) => daemon.message('error', `Bad line received from identity server at ${peer.address}: ${line}`),
+        onMissingCrLf: () => daemon.message('error', 'identd server reply missing ending CR-LF'),
+        onTooMuch: () => daemon.message('error', 'Too much input from identity server'),
+      });
+    } finally {
+      inFlight--;
+    }
+  };
+  const record = (conn: Connection, result: IdentResult) => {
+    if (result.ok) daemon.log({ kind: 'userid', conn, text: result.text, time: Date.now() });
+  };
+
+  // Last authorize tap, after the address and libwrap checks. Not a limit tap: limits are decided
+  // one connection at a time, and a slow ident server must never hold up anybody else.
+  daemon.hooks.authorize.tapPromise({ name: TAP, stage: AuthorizeStage.LIBWRAP + 100 }, async (conn) => {
+    if (!plans.get(conn.service)?.idOnly) return undefined;
+    const result = await lookup(conn);
+    if (!result.ok) return refuse(IDONLY_REFUSAL, result.reason);
+    record(conn, result);
+    return undefined;
+  });
+
+  daemon.hooks.decided.tapPromise(TAP, async (conn, decision) => {
+    const plan = plans.get(conn.service);
+    if (!plan) return;
+    if (decision.admitted ? plan.onSuccess && !plan.idOnly : plan.onFailure && decision.refusal.code !== IDONLY_REFUSAL) {
+      void lookup(conn).then((result) => {
+        record(conn, result);
+        if (!result.ok && !decision.admitted && result.reason !== 'no server') {
+          daemon.message('error', `Failed to contact identity server at ${conn.peer?.address}: ${result.reason}`);
+        }
+      });
+    }
+  });
+}

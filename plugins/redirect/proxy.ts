@@ -1,0 +1,98 @@
+import net, { type Socket } from 'node:net';
+import type { Session, SessionEnd } from '../../core/session.js';
+import type { ResolvedTarget } from './targets.js';
+
+export interface ProxyOptions {
+  readonly timeoutMs: number;
+  readonly keepAlive: boolean;
+  /** Count bytes for the TRAFFIC record. */
+  readonly traffic: boolean;
+  readonly log: (message: string) => void;
+}
+
+const where = (t: ResolvedTarget) => `${t.address} port ${t.port}${t.host === t.address ? '' : ` (${t.host})`}`;
+const reason = (e: NodeJS.ErrnoException) => e.code ?? e.message;
+
+/**
+ * Proxy one client to the first target that accepts. Both directions are piped, so a slow side
+ * pauses the other (bounded memory) and an EOF is passed on as a half-close: a client that
+ * shuts down its sending side still gets the whole reply.
+ */
+export function proxy(client: Socket, targets: readonly ResolvedTarget[], options: ProxyOptions): Session {
+  let upstream: Socket | undefined;
+  let finish!: (end: SessionEnd) => void;
+  const done = new Promise<SessionEnd>((resolve) => (finish = resolve));
+  client.allowHalfOpen = true;
+  client.setNoDelay(true);
+
+  const end = () => {
+    if (!upstream) return finish({ status: 0 });
+    const traffic = options.traffic ? { in: client.bytesRead, out: upstream.bytesRead } : undefined;
+    finish(traffic ? { status: 0, traffic } : { status: 0 });
+  };
+
+  const tryTarget = (i: number): void => {
+    if (client.destroyed) return end();
+    const target = targets[i];
+    if (!target) {
+      options.log(`no redirect target reachable; closing the connection from ${client.remoteAddress ?? '<no address>'}`);
+      client.destroy();
+      return end();
+    }
+    const socket = net.connect({ host: target.address, port: target.port, localAddress: target.localAddress, allowHalfOpen: true, noDelay: true, keepAlive: options.keepAlive });
+    const timer = setTimeout(() => socket.destroy(Object.assign(new Error('timed out'), { code: `timed out after ${options.timeoutMs / 1000} s` })), options.timeoutMs);
+    // The client left while we were connecting: give up on this target and end the session.
+    const abandon = () => {
+      clearTimeout(timer);
+      socket.removeAllListeners();
+      socket.on('error', () => undefined);
+      socket.destroy();
+      end();
+    };
+    client.once('close', abandon);
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      client.off('close', abandon);
+      const next = targets[i + 1];
+      options.log(`can't connect to remote host ${where(target)}: ${reason(error)}${next ? `; trying ${where(next)}` : ''}`);
+      tryTarget(i + 1);
+    });
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      client.off('close', abandon);
+      socket.removeAllListeners('error');
+      connected(socket, target);
+    });
+  };
+
+  const connected = (socket: Socket, target: ResolvedTarget) => {
+    upstream = socket;
+    let open = 2;
+    const closed = () => {
+      if (--open === 0) end();
+    };
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      options.log(`connection to ${where(target)} failed: ${reason(error)}`);
+      client.destroy();
+    });
+    socket.once('close', closed);
+    // An aborted client (reset, stop) takes the backend connection with it; a clean close
+    // leaves the backend to flush what it still has to receive.
+    client.once('close', (hadError: boolean) => {
+      if (hadError || client.errored) socket.destroy();
+      closed();
+    });
+    client.pipe(socket);
+    socket.pipe(client);
+  };
+
+  tryTarget(0);
+  return {
+    pid: 0,
+    done,
+    stop: () => {
+      upstream?.destroy();
+      client.destroy();
+    },
+  };
+}

@@ -1,0 +1,186 @@
+/**
+ * The limits tests' view of a running daemon: the SIGUSR1 dump parsed into counts, a daemon
+ * started under a lowered descriptor limit (prlimit), held client connections, CPU time.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import net from 'node:net';
+import { join } from 'node:path';
+import { CLI, tempDir, type RunningDaemon } from './daemon.js';
+import { readLines, waitFor, waitForLine } from './wait.js';
+
+export interface DumpedService {
+  readonly name: string;
+  readonly running: number;
+  readonly sources: ReadonlyMap<string, number>;
+}
+
+export interface DumpedState {
+  readonly services: readonly DumpedService[];
+  readonly runningServers: number;
+}
+
+/** Parse the last dump in the (appended) dump file text. */
+export function parseDump(text: string): DumpedState | undefined {
+  const start = text.lastIndexOf('INTERNAL STATE DUMP');
+  if (start < 0) return undefined;
+  const dump = text.slice(start);
+  if (!dump.includes('END OF DUMP')) return undefined;
+  const services: DumpedService[] = [];
+  let current: { name: string; running: number; sources: Map<string, number> } | undefined;
+  let runningServers = NaN;
+  for (const line of dump.split('\n')) {
+    let m: RegExpExecArray | null;
+    if ((m = /^Service = (.+)$/.exec(line))) services.push((current = { name: m[1]!, running: NaN, sources: new Map() }));
+    else if (current && (m = /^\trunning = (-?\d+)$/.exec(line))) current.running = Number(m[1]);
+    else if (current && (m = /^\tsource (.+) = (-?\d+)$/.exec(line))) current.sources.set(m[1]!, Number(m[2]));
+    else if ((m = /^running servers = (-?\d+)$/.exec(line))) runningServers = Number(m[1]);
+  }
+  return { services, runningServers };
+}
+
+/** SIGUSR1, then the new dump (bounded wait). */
+export async function dumpState(d: RunningDaemon, ms = 5000): Promise<DumpedState> {
+  const before = await readFile(d.dumpFile, 'utf8').catch(() => '');
+  d.signal('SIGUSR1');
+  return waitFor('a new state dump', async () => {
+    const text = await readFile(d.dumpFile, 'utf8').catch(() => '');
+    return text.length > before.length ? parseDump(text.slice(before.length)) : undefined;
+  }, { ms, file: d.dumpFile });
+}
+
+/** Dump repeatedly until `ok` holds (sessions end asynchronously); returns that dump. */
+export async function waitForDump(d: RunningDaemon, what: string, ok: (s: DumpedState) => boolean, ms = 15_000): Promise<DumpedState> {
+  let last: DumpedState | undefined;
+  try {
+    return await waitFor(what, async () => {
+      last = await dumpState(d);
+      return ok(last) ? last : undefined;
+    }, { ms, everyMs: 200 });
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; last dump: ${JSON.stringify(last, (_k, v: unknown) => (v instanceof Map ? Object.fromEntries(v) : v))}`);
+  }
+}
+
+/** Every count in the dump is zero. */
+export function allZero(s: DumpedState): boolean {
+  return s.runningServers === 0 && s.services.every((svc) => svc.running === 0 && svc.sources.size === 0);
+}
+
+/**
+ * startDaemon's twin for a daemon under `prlimit --nofile=N:N` (util-linux): the real CLI,
+ * the same files, ready once it logged `Started working`.
+ */
+export async function startDaemonWithNofile(nofile: number, config: (p: { dir: string; log: string }) => string, options: { args?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<RunningDaemon> {
+  const dir = tempDir('xinetd-ts-limits-');
+  const messages = join(dir, 'messages.log');
+  const serviceLog = join(dir, 'service.log');
+  const dumpFile = join(dir, 'xinetd.dump');
+  const confPath = join(dir, 'xinetd.conf');
+  writeFileSync(confPath, config({ dir, log: serviceLog }));
+  const child = spawn('prlimit', [`--nofile=${nofile}:${nofile}`, '--', process.execPath, CLI, '-dontfork', '-f', confPath, '-filelog', messages, '-dumpfile', dumpFile, ...(options.args ?? [])], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: options.env ?? process.env,
+  });
+  let err = '';
+  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  child.stdout!.resume();
+  const exited = once(child, 'exit');
+  const d: RunningDaemon = {
+    child, dir, messages, serviceLog, dumpFile,
+    stderr: () => err,
+    waitForMessage: (p, ms) => waitForLine(messages, p, ms),
+    waitForLog: (p, ms) => waitForLine(serviceLog, p, ms),
+    logLines: () => readLines(serviceLog),
+    signal: (sig) => child.kill(sig),
+    async stop(ms = 5000) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), ms);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+  try {
+    await Promise.race([
+      d.waitForMessage(/Started working/, 15_000),
+      exited.then(() => {
+        throw new Error(`daemon exited early: ${err}`);
+      }),
+    ]);
+  } catch (error) {
+    await d.stop();
+    throw error;
+  }
+  return d;
+}
+
+/** utime + stime of a process, in clock ticks (/proc/PID/stat fields 14 and 15). */
+export function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** A client connection kept open; `text()` is what it received so far. */
+export interface Held {
+  readonly socket: net.Socket;
+  text(): string;
+  /** Resolves when the server closed the connection (or it failed). */
+  readonly closed: Promise<void>;
+  /** Wait until the received text matches (bounded). */
+  expect(pattern: RegExp, ms?: number): Promise<void>;
+}
+
+/** Connect (bounded); rejects on refusal or timeout. */
+export async function connectHeld(port: number, options: { host?: string; localAddress?: string; ms?: number } = {}): Promise<Held> {
+  const socket = net.connect({ port, host: options.host ?? '127.0.0.1', localAddress: options.localAddress });
+  let text = '';
+  socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  socket.on('error', () => undefined);
+  const timer = setTimeout(() => socket.destroy(new Error(`connect to ${port} timed out`)), options.ms ?? 5000);
+  try {
+    await Promise.race([once(socket, 'connect'), closed.then(() => Promise.reject(new Error(`connection to ${port} closed before connect`)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+  return {
+    socket,
+    text: () => text,
+    closed,
+    expect: (pattern, ms = 5000) => new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (!pattern.test(text)) return;
+        done();
+        resolve();
+      };
+      const fail = () => {
+        done();
+        reject(new Error(`no ${pattern} from port ${port} (got ${JSON.stringify(text)})`));
+      };
+      const t = setTimeout(fail, ms);
+      const done = () => {
+        clearTimeout(t);
+        socket.off('data', check);
+        socket.off('close', onClose);
+      };
+      const onClose = () => (pattern.test(text) ? check() : fail());
+      socket.on('data', check);
+      socket.on('close', onClose);
+      check();
+    }),
+  };
+}
+
+/** Connect, send `data`, and wait for the server to close (bounded); returns what was received. */
+export async function sendAndWaitClose(port: number, data = '', ms = 5000): Promise<string> {
+  const held = await connectHeld(port, { ms });
+  if (data) held.socket.write(data);
+  const timer = setTimeout(() => held.socket.destroy(), ms);
+  await held.closed;
+  clearTimeout(timer);
+  return held.text();
+}

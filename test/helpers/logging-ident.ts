@@ -1,0 +1,67 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import net from 'node:net';
+import { waitFor } from './wait.js';
+
+/** A real oidentd on ADDRESS:113 (needs root), in the foreground; stop() ends it. */
+export async function startOidentd(address: string): Promise<{ stop(): Promise<void> }> {
+  const child = spawn('oidentd', ['-i', '-a', address, '-p', '113', '-S', '-q'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+  const exited = once(child, 'exit');
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(t);
+  };
+  try {
+    await waitFor(`oidentd on ${address}:113`, async () => {
+      if (child.exitCode !== null) throw new Error(`oidentd exited: ${err}`);
+      const s = net.connect(113, address);
+      s.on('error', () => undefined);
+      try {
+        await once(s, 'connect');
+        return true;
+      } catch {
+        return undefined;
+      } finally {
+        s.destroy();
+      }
+    }, { ms: 10_000, everyMs: 50 });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { stop };
+}
+
+/**
+ * A small ident server written for the tests on ADDRESS:113: `answer(remotePort, localPort)`
+ * gives the reply line (without CR LF), or undefined to stay silent.
+ */
+export async function startIdentServer(address: string, answer: (rport: number, lport: number) => string | undefined): Promise<{ stop(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((c) => {
+    sockets.add(c);
+    c.on('close', () => sockets.delete(c));
+    c.on('error', () => undefined);
+    let text = '';
+    c.on('data', (b: Buffer) => {
+      text += b.toString('latin1');
+      const m = /^(\d+)\s*,\s*(\d+)\r\n/.exec(text);
+      if (!m) return;
+      const reply = answer(Number(m[1]), Number(m[2]));
+      if (reply !== undefined) c.end(`${reply}\r\n`);
+    });
+  });
+  server.listen(113, address);
+  await once(server, 'listening');
+  return {
+    async stop() {
+      for (const s of sockets) s.destroy();
+      server.close();
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { helloService, loggingDefaults } from '../helpers/access-conf.js';
+import { startDaemon, tempDir, type RunningDaemon } from '../helpers/daemon.js';
+import { exchange, freePort } from '../helpers/net.js';
+
+const from = (port: number, localAddress: string) => exchange(port, undefined, { localAddress }).then((b) => b.toString());
+
+describe('libwrap on a running daemon (private hosts files)', () => {
+  let d: RunningDaemon;
+  let named: number;
+  let plain: number;
+  let off: number;
+  const files = tempDir('xinetd-ts-wrap-');
+  const allow = join(files, 'hosts.allow');
+  const deny = join(files, 'hosts.deny');
+  before(async () => {
+    [named, plain, off] = [await freePort(), await freePort(), await freePort()];
+    writeFileSync(allow, '');
+    writeFileSync(deny, 'in.hello : 127.0.0.3\nnode : 127.0.0.4\nALL : 127.0.0.9\n');
+    d = await startDaemon(({ log }) => loggingDefaults(log) +
+      helloService('hello', named, '\tlibwrap = in.hello\n') +
+      helloService('plain', plain) +
+      helloService('nowrap', off, '\tflags = NOLIBWRAP\n'),
+    { env: { ...process.env, XINETD_TS_HOSTS_ALLOW: allow, XINETD_TS_HOSTS_DENY: deny } });
+  });
+  after(() => d.stop());
+
+  it('refuses as hosts.deny says, logged as xinetd logs it', async () => {
+    assert.equal(await from(named, '127.0.0.2'), 'hello ::ffff:127.0.0.2\n');
+    assert.equal(await from(named, '127.0.0.3'), '');
+    await d.waitForMessage(/INFO: libwrap refused connection to hello \(libwrap=in\.hello\) from ::ffff:127\.0\.0\.3$/);
+    await d.waitForLog(/FAIL: hello libwrap from=::ffff:127\.0\.0\.3/);
+  });
+
+  it('uses the server basename as the daemon name, and NOLIBWRAP skips the files', async () => {
+    assert.equal(await from(plain, '127.0.0.4'), '');
+    await d.waitForMessage(/libwrap refused connection to plain \(libwrap=node\) from ::ffff:127\.0\.0\.4/);
+    assert.equal(await from(plain, '127.0.0.3'), 'hello ::ffff:127.0.0.3\n');
+    assert.equal(await from(off, '127.0.0.9'), 'hello ::ffff:127.0.0.9\n');
+  });
+
+  it('re-reads changed files without a reload, and honours the allow option', async () => {
+    writeFileSync(deny, 'in.hello : 127.0.0.2\nin.hello : 127.0.0.5 : allow\nALL : ALL\n');
+    assert.equal(await from(named, '127.0.0.2'), '');
+    await d.waitForMessage(/libwrap refused connection to hello \(libwrap=in\.hello\) from ::ffff:127\.0\.0\.2/);
+    assert.equal(await from(named, '127.0.0.5'), 'hello ::ffff:127.0.0.5\n');
+    writeFileSync(allow, 'in.hello : 127.0.0.6\n');
+    assert.equal(await from(named, '127.0.0.6'), 'hello ::ffff:127.0.0.6\n');
+  });
+});

@@ -1,0 +1,110 @@
+/**
+ * The command line as init scripts and unit files use it (reference 15): detaching, -version,
+ * usage errors, ignored unknown options, -stayalive and the zero-services exit.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { runCli } from '../helpers/cli.js';
+import { CLI, startDaemon, tempDir } from '../helpers/daemon.js';
+import { alive, exitOf, fixture, freePorts, streamService, waitForGone } from '../helpers/e2e.js';
+import { exchange } from '../helpers/net.js';
+import { waitFor, waitForLine } from '../helpers/wait.js';
+
+const greeter = (port: number) => streamService('hello', port, fixture('args.sh'), ['server_args = hello']);
+
+test('-version prints a version line and exits 0', async () => {
+  const r = await runCli(['-version']);
+  assert.equal(r.code, 0);
+  assert.match(r.stderr, /^xinetd-ts \d+\.\d+\.\d+\S* .*\n$/);
+});
+
+test('-filelog and -syslog together are a usage error (exit 1)', async () => {
+  const dir = tempDir();
+  const r = await runCli(['-filelog', join(dir, 'x'), '-syslog', 'daemon', '-f', join(dir, 'none.conf')]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /-filelog and -syslog cannot be used together/);
+  assert.match(r.stderr, /Usage: xinetd-ts /);
+});
+
+test('unknown options are ignored (Debian init scripts pass -inetd_ipv6)', async (t) => {
+  const [port] = await freePorts(1);
+  const d = await startDaemon(greeter(port!), { args: ['-inetd_ipv6', '-frobnicate', '-reuse'] });
+  t.after(() => d.stop());
+  assert.equal((await exchange(port!)).toString(), '[hello]\n');
+});
+
+test('without -dontfork the command returns at once and the daemon runs detached', async (t) => {
+  const [port] = await freePorts(1);
+  const dir = tempDir();
+  const conf = join(dir, 'xinetd.conf');
+  const pidfile = join(dir, 'xinetd.pid');
+  const messages = join(dir, 'messages.log');
+  writeFileSync(conf, greeter(port!));
+  const r = await runCli(['-f', conf, '-filelog', messages, '-pidfile', pidfile], { ms: 5000 });
+  assert.equal(r.code, 0);
+  const pid = await waitFor('the pid file', () => (existsSync(pidfile) ? Number(readFileSync(pidfile, 'utf8')) : undefined));
+  t.after(() => {
+    if (alive(pid)) process.kill(pid, 'SIGKILL');
+  });
+  await waitForLine(messages, /Started working: 1 available service/);
+  // Its own session, no controlling terminal.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  assert.equal(Number(fields[3]), pid, 'session leader');
+  assert.equal(Number(fields[4]), 0, 'no controlling terminal');
+  assert.equal((await exchange(port!)).toString(), '[hello]\n');
+  process.kill(pid, 'SIGTERM');
+  await waitForGone(pid);
+  assert.equal(existsSync(pidfile), false, 'the pid file is removed on exit');
+});
+
+test('zero services without -stayalive: "No available services. Exiting", exit 1', async () => {
+  const dir = tempDir();
+  const conf = join(dir, 'xinetd.conf');
+  const messages = join(dir, 'messages.log');
+  writeFileSync(conf, '# nothing here\n');
+  // The detached daemon: the parent returns 0, the daemon logs and exits.
+  assert.equal((await runCli(['-f', conf, '-filelog', messages])).code, 0);
+  assert.match(await waitForLine(messages, /No available services/), /CRITICAL: No available services\. Exiting$/);
+  // The same path in the foreground (XINETD_TS_DETACHED=1 is how the detached half runs): exit 1.
+  const child = spawn(process.execPath, [CLI, '-f', conf, '-filelog', join(dir, 'fg.log')], { stdio: 'ignore', env: { ...process.env, XINETD_TS_DETACHED: '1' } });
+  assert.deepEqual(await exitOf(child), { code: 1, signal: null });
+});
+
+test('a reload that leaves no services ends a daemon without -stayalive (exit 1)', async (t) => {
+  const [port] = await freePorts(1);
+  const dir = tempDir();
+  const conf = join(dir, 'xinetd.conf');
+  const messages = join(dir, 'messages.log');
+  writeFileSync(conf, greeter(port!));
+  const child = spawn(process.execPath, [CLI, '-f', conf, '-filelog', messages], { stdio: 'ignore', env: { ...process.env, XINETD_TS_DETACHED: '1' } });
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  await waitForLine(messages, /Started working: 1 available service/);
+  writeFileSync(conf, '# all gone\n');
+  child.kill('SIGHUP');
+  assert.deepEqual(await exitOf(child), { code: 1, signal: null });
+  assert.match(await waitForLine(messages, /No available services/), /CRITICAL: No available services\. Exiting$/);
+});
+
+test('-stayalive keeps a daemon with zero services running', async (t) => {
+  const dir = tempDir();
+  const conf = join(dir, 'xinetd.conf');
+  const messages = join(dir, 'messages.log');
+  writeFileSync(conf, '# nothing here\n');
+  const child = spawn(process.execPath, [CLI, '-stayalive', '-f', conf, '-filelog', messages, '-dumpfile', join(dir, 'dump')], { stdio: 'ignore', env: { ...process.env, XINETD_TS_DETACHED: '1' } });
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  await waitForLine(messages, /Started working: 0 available services/);
+  // Still there and handling signals after startup.
+  child.kill('SIGUSR1');
+  await waitForLine(messages, /generated state dump/);
+  assert.equal(child.exitCode, null);
+  child.kill('SIGTERM');
+  assert.deepEqual(await exitOf(child), { code: 0, signal: null });
+});

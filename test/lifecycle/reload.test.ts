@@ -1,0 +1,101 @@
+/**
+ * SIGHUP reconfiguration (reference 16.3): unchanged services keep their sockets and running
+ * servers, removed ones stop and their servers end, added ones start, a changed port re-binds,
+ * an unreadable or broken configuration leaves the running one in place.
+ */
+import assert from 'node:assert/strict';
+import { renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { alive, fixture, freePorts, hold, loggingDefaults, pidOf, streamService, tryConnect, waitForGone, waitForLines } from '../helpers/e2e.js';
+import { exchange } from '../helpers/net.js';
+
+const cat = (name: string, port: number) => streamService(name, port, '/bin/cat');
+const greeter = (name: string, port: number) => streamService(name, port, fixture('args.sh'), [`server_args = ${name}`]);
+
+/** Rewrite the daemon's configuration, send SIGHUP, wait for reconfiguration number `n`. */
+async function reload(d: RunningDaemon, text: string, n: number): Promise<string> {
+  writeFileSync(join(d.dir, 'xinetd.conf'), text);
+  d.signal('SIGHUP');
+  const lines = await waitForLines(d.messages, /Reconfigured: |reconfiguration failed/, n);
+  return lines[n - 1]!;
+}
+
+test('SIGHUP during a long-running connection to a /bin/cat service leaves it alive and echoing', async (t) => {
+  const [pCat, pNew] = await freePorts(2);
+  const d = await startDaemon(({ log }) => [loggingDefaults(log), cat('cat', pCat!)].join('\n'));
+  t.after(() => d.stop());
+  const c = await hold(pCat!);
+  t.after(() => c.end());
+  c.socket.write('before\n');
+  await c.expect(/^before\n$/);
+  const pid = pidOf(await d.waitForLog(/START: cat pid=/));
+
+  // The same service plus a new one: `cat` is unchanged and must not be touched.
+  assert.match(await reload(d, [loggingDefaults(d.serviceLog), cat('cat', pCat!), greeter('newcomer', pNew!)].join('\n'), 1), /Reconfigured: new=1 old=1 dropped=0/);
+  c.socket.write('after\n');
+  await c.expect(/^before\nafter\n$/);
+  assert.ok(alive(pid), 'the server of the kept service still runs');
+  assert.equal((await exchange(pCat!, 'fresh\n')).toString(), 'fresh\n', 'the kept socket still accepts');
+  assert.equal((await exchange(pNew!)).toString(), '[newcomer]\n');
+});
+
+test('reload: an added service starts, a removed one stops listening and its server ends, a changed port re-binds', async (t) => {
+  const [pKeep, pGone, pOld, pNewPort, pAdded] = await freePorts(5);
+  const d = await startDaemon(({ log }) => [loggingDefaults(log), greeter('keep', pKeep!), cat('gone', pGone!), greeter('moved', pOld!)].join('\n'));
+  t.after(() => d.stop());
+  const held = await hold(pGone!);
+  t.after(() => held.end());
+  held.socket.write('x\n');
+  await held.expect(/^x\n$/);
+  const serverPid = pidOf(await d.waitForLog(/START: gone pid=/));
+
+  const report = await reload(d, [loggingDefaults(d.serviceLog), greeter('keep', pKeep!), greeter('moved', pNewPort!), greeter('added', pAdded!)].join('\n'), 1);
+  assert.match(report, /Reconfigured: new=2 old=1 dropped=2 \(services\)/);
+
+  await held.closed();
+  await waitForGone(serverPid);
+  assert.equal(await tryConnect(pGone!, '127.0.0.1'), 'ECONNREFUSED');
+  assert.equal(await tryConnect(pOld!, '127.0.0.1'), 'ECONNREFUSED');
+  assert.equal((await exchange(pNewPort!)).toString(), '[moved]\n');
+  assert.equal((await exchange(pAdded!)).toString(), '[added]\n');
+  assert.equal((await exchange(pKeep!)).toString(), '[keep]\n');
+});
+
+test('a reload whose configuration cannot be read or is broken keeps the running services and logs why', async (t) => {
+  const [port] = await freePorts(1);
+  const d = await startDaemon(({ log }) => [loggingDefaults(log), greeter('steady', port!)].join('\n'));
+  t.after(() => d.stop());
+  const conf = join(d.dir, 'xinetd.conf');
+
+  renameSync(conf, `${conf}.away`);
+  d.signal('SIGHUP');
+  const missing = (await waitForLines(d.messages, /reconfiguration failed/, 1))[0]!;
+  assert.ok(missing.includes(conf), missing);
+  assert.equal((await exchange(port!)).toString(), '[steady]\n');
+
+  // A value error in defaults is fatal for a configuration (xinetd refuses to run it).
+  renameSync(`${conf}.away`, conf);
+  const broken = await reload(d, ['defaults\n{\n\tumask = 999\n}\n', greeter('other', port!)].join('\n'), 2);
+  assert.match(broken, /reconfiguration failed/);
+  const why = await d.waitForMessage(/umask argument is invalid/);
+  assert.ok(why.endsWith(`[file=${conf}] [line=3]`), why);
+  assert.equal((await exchange(port!)).toString(), '[steady]\n');
+});
+
+test('relative include paths resolve against the including file, before and after a reload', async (t) => {
+  const [pA, pB] = await freePorts(2);
+  const d = await startDaemon(({ log }) => [loggingDefaults(log), 'include ./sub.conf\n'].join('\n'), {
+    files: { 'sub.conf': greeter('from-sub', pA!) },
+  });
+  t.after(() => d.stop());
+  assert.equal((await exchange(pA!)).toString(), '[from-sub]\n');
+
+  // The daemon now runs in /; the include must still find sub.conf next to xinetd.conf.
+  writeFileSync(join(d.dir, 'sub.conf'), greeter('from-sub', pA!) + greeter('also-sub', pB!));
+  const report = await reload(d, [loggingDefaults(d.serviceLog), 'include ./sub.conf\n'].join('\n'), 1);
+  assert.match(report, /Reconfigured: new=1 old=1 dropped=0/);
+  assert.equal((await exchange(pA!)).toString(), '[from-sub]\n');
+  assert.equal((await exchange(pB!)).toString(), '[also-sub]\n');
+});

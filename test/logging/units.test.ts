@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Connection } from '../../core/connection.js';
+import type { ServiceConfig } from '../../core/service-config.js';
+import { defaultHardLimit, parseLogType, parseSyslogServer } from '../../plugins/logging/attributes.js';
+import { fileTimestamp, formatRecord, IDONLY_REFUSAL } from '../../plugins/logging/format.js';
+import { identQuery, parseIdentReply } from '../../plugins/logging/ident/ident-reply.js';
+import { capRecord, sizeCaps, SizeTracker } from '../../plugins/logging/size-caps.js';
+import { localSyslogLine } from '../../plugins/logging/syslog-sink.js';
+
+const conn = (peer?: string) => ({ id: 1, service: { id: 'svc' } as ServiceConfig, peer: peer ? { address: peer, port: 5 } : undefined } as unknown as Connection);
+const all = { success: new Set(['PID', 'HOST', 'EXIT', 'DURATION', 'TRAFFIC']), failure: new Set(['HOST']) };
+
+test('records in xinetd\'s order and spelling (reference 9.1)', () => {
+  const c = conn('::ffff:10.0.0.1');
+  assert.equal(formatRecord({ kind: 'start', conn: c, pid: 7, time: 0 }, all), 'START: svc pid=7 from=::ffff:10.0.0.1');
+  assert.equal(formatRecord({ kind: 'exit', conn: c, pid: 7, status: 2, durationMs: 2999, time: 0 }, all), 'EXIT: svc status=2 pid=7 duration=2(sec)');
+  assert.equal(formatRecord({ kind: 'exit', conn: c, pid: 7, signal: 9, durationMs: 0, time: 0 }, all), 'EXIT: svc signal=9 pid=7 duration=0(sec)');
+  assert.equal(formatRecord({ kind: 'exit', conn: c, pid: 7, status: 0, durationMs: 0, time: 0 }, { success: new Set(['PID']), failure: new Set() }), undefined);
+  assert.equal(formatRecord({ kind: 'fail', conn: conn(), refusal: { code: 'connections per second' }, time: 0 }, all), 'FAIL: svc connections per second from=<no address>');
+  assert.equal(formatRecord({ kind: 'fail', conn: c, refusal: { code: 'per_source_limit' }, time: 0 }, { success: new Set(), failure: new Set(['ATTEMPT']) }), 'FAIL: svc per_source_limit');
+  assert.equal(formatRecord({ kind: 'fail', conn: c, refusal: { code: 'service_limit' }, time: 0 }, { success: new Set(), failure: new Set() }), undefined);
+  assert.equal(formatRecord({ kind: 'fail', conn: c, refusal: { code: IDONLY_REFUSAL, detail: 'timeout' }, time: 0 }, { success: new Set(['USERID']), failure: new Set() }), 'NOID: svc ::ffff:10.0.0.1 timeout');
+  assert.equal(formatRecord({ kind: 'traffic', conn: c, in: 11, out: 12, time: 0 }, all), 'TRAFFIC: svc in=11(bytes) out=12(bytes)');
+  assert.equal(formatRecord({ kind: 'userid', conn: c, text: 'UNIX : alice', time: 0 }, all), 'USERID: svc UNIX : alice');
+  assert.equal(fileTimestamp(new Date(2026, 2, 5, 7, 4, 9).getTime()), '26/3/5@07:04:09');
+});
+
+test('log_type and syslog_server values', () => {
+  assert.deepEqual(parseLogType(['FILE', '/var/log/x', '100K']), { kind: 'file', path: '/var/log/x', soft: 102400, hard: 102400 + 5 * 1024 });
+  assert.equal(defaultHardLimit(10 * 1024 * 1024), 10 * 1024 * 1024 + 20 * 1024);
+  assert.equal(defaultHardLimit(1024 * 1024), 1024 * 1024 + Math.floor(1024 * 1024 / 100));
+  assert.throws(() => parseLogType(['FILE', '/x', '2K', '1K']), /hard limit \(1024\) is less than soft limit \(2048\)/);
+  assert.deepEqual(parseLogType(['SYSLOG', 'authpriv']), { kind: 'syslog', facility: 10, level: 6, facilityName: 'authpriv', levelName: 'info' });
+  assert.throws(() => parseLogType(['SYSLOG', 'bogus']), /Unknown syslog facility: bogus/);
+  assert.deepEqual(parseSyslogServer(['tcp://[::1]:6514', 'RFC5424']), { transport: 'tcp', host: '::1', port: 6514, format: 'rfc5424', key: 'tcp://[::1]:6514 rfc5424' });
+  assert.equal(parseSyslogServer(['udp://logs.example']).port, 514);
+  assert.throws(() => parseSyslogServer(['http://x']), /udp:\/\/ or tcp:\/\//);
+});
+
+test('ident query and reply parsing (reference 14)', () => {
+  assert.equal(identQuery(50664, 7006), '50664,7006\r\n');
+  assert.equal(parseIdentReply(' 50664 , 7006 : USERID : UNIX : alice', 50664, 7006), 'UNIX : alice');
+  assert.equal(parseIdentReply('50664,7006:USERID:UNIX:root', 50664, 7006), 'UNIX:root');
+  assert.equal(parseIdentReply('50664,7006 : userid : UNIX : alice', 50664, 7006), undefined);
+  assert.equal(parseIdentReply('50664,7007 : USERID : UNIX : alice', 50664, 7006), undefined);
+  assert.equal(parseIdentReply('50664,7006 : ERROR : NO-USER', 50664, 7006), undefined);
+});
+
+test('size caps keep the log and its rotation within the hard limit', () => {
+  const caps = sizeCaps(1024, 4096);
+  const sizes = new SizeTracker(caps, 0, 0);
+  let max = 0;
+  for (let i = 0; i < 500; i++) {
+    sizes.wrote(capRecord(`${'x'.repeat(i % 700)}\n`, caps.maxRecord).length);
+    max = Math.max(max, sizes.total);
+  }
+  assert.ok(max <= 4096, `max ${max}`);
+  assert.equal(capRecord(`${'y'.repeat(5000)}\n`, caps.maxRecord).length <= caps.maxRecord, true);
+  assert.match(capRecord(`${'y'.repeat(5000)}\n`, caps.maxRecord).toString(), /\.\.\.\n$/);
+});
+
+test('local syslog line as syslog(3) writes it', () => {
+  const line = localSyslogLine(30, new Date(2025, 10, 1, 9, 5, 7).getTime(), 'xinetd', 'START: x');
+  assert.equal(line, `<30>Nov  1 09:05:07 xinetd[${process.pid}]: START: x`);
+});

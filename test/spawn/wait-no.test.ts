@@ -1,0 +1,137 @@
+/**
+ * stream wait = no servers started by the real CLI through the launcher: descriptors, argv,
+ * environment, credentials and limits, as a server observes them (reference 11).
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { fixture, freePorts, loggingDefaults, streamService } from '../helpers/e2e.js';
+import { exchange } from '../helpers/net.js';
+
+const MARK = 'xinetd-ts-e2e-mark';
+let d: RunningDaemon;
+const port: Record<string, number> = {};
+
+const NAMES = ['fds', 'argv', 'nameFirst', 'nameLast', 'literal', 'envAll', 'envEmpty', 'envAdded', 'creds', 'groupsYes', 'rootNice'] as const;
+
+before(async () => {
+  const ports = await freePorts(NAMES.length);
+  NAMES.forEach((n, i) => (port[n] = ports[i]!));
+  d = await startDaemon(({ log }) => [
+    loggingDefaults(log),
+    streamService('fds', port.fds!, fixture('fds.sh')),
+    streamService('argv', port.argv!, fixture('args.sh'), ['server_args = one two  three']),
+    streamService('name-first', port.nameFirst!, '/bin/cat', ['flags = NAMEINARGS', 'server_args = FAKENAME /proc/self/cmdline']),
+    streamService('name-last', port.nameLast!, '/bin/cat', ['server_args = OTHERNAME /proc/self/cmdline', 'flags = NAMEINARGS']),
+    streamService('literal', port.literal!, fixture('args.sh'), ['server_args = # "a b" $HOME']),
+    streamService('env-all', port.envAll!, '/usr/bin/env'),
+    streamService('env-empty', port.envEmpty!, '/usr/bin/env', ['passenv =', 'env = A=1 B=two']),
+    streamService('env-added', port.envAdded!, '/usr/bin/env', ['env = A=1']),
+    streamService('creds', port.creds!, fixture('limits.sh'), ['group = daemon', 'umask = 027', 'nice = 5', 'rlimit_cpu = 20', 'rlimit_files = 77', 'rlimit_as = 512M']),
+    streamService('groups-yes', port.groupsYes!, fixture('limits.sh'), ['group = daemon', 'groups = yes']),
+    streamService('root-nice', port.rootNice!, fixture('limits.sh'), ['nice = -3'], 'root'),
+  ].join('\n'), { env: { ...process.env, XTS_MARK: MARK } });
+});
+
+after(() => d.stop());
+
+const fetch = async (name: keyof typeof port) => (await exchange(port[name]!)).toString();
+const fields = (text: string) => new Map(text.trim().split('\n').map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]));
+
+test('the accepted socket is fds 0, 1 and 2 of the server, in blocking mode', async () => {
+  const out = await fetch('fds');
+  const flags = /^fd0-flags (\d+)$/m.exec(out);
+  assert.ok(flags, out);
+  assert.equal(parseInt(flags[1]!, 8) & 0o4000, 0, `O_NONBLOCK is set on fd 0: ${out}`);
+  // The listing (fd N -> target) shows what the server was started with.
+  const links = new Map([...out.matchAll(/ (\d+) -> (.*)$/gm)].map((m) => [Number(m[1]), m[2]!]));
+  assert.match(links.get(0) ?? '', /^socket:\[\d+\]$/, out);
+  assert.equal(links.get(1), links.get(0), out);
+  assert.equal(links.get(2), links.get(0), out);
+});
+
+test('no descriptor of the daemon leaks into the server', async () => {
+  const out = await fetch('fds');
+  // `ls -l /proc/self/fd/` replaced the shell: 0-2 are the socket, one more is ls's directory.
+  const fds = [...out.matchAll(/^\S+\s+\d+\s+\S+\s+\S+\s+\d+\s+.*?\s(\d+) -> (.*)$/gm)].map((m) => ({ fd: Number(m[1]), target: m[2]! }));
+  assert.deepEqual(fds.slice(0, 3).map((f) => f.fd), [0, 1, 2], out);
+  const extra = fds.filter((f) => f.fd > 2);
+  assert.ok(extra.length <= 1, `unexpected descriptors: ${JSON.stringify(extra)}`);
+  for (const f of extra) assert.match(f.target, /^\/proc\/\d+\/fd$/, `leaked descriptor ${f.fd} -> ${f.target}`);
+});
+
+test('server_args become argv[1..], split on blanks', async () => {
+  assert.equal(await fetch('argv'), '[one]\n[two]\n[three]\n');
+});
+
+test('NAMEINARGS written before server_args: the first token is argv[0]', async () => {
+  assert.equal(await fetch('nameFirst'), 'FAKENAME\0/proc/self/cmdline\0');
+});
+
+test('NAMEINARGS written after server_args works the same (any attribute order)', async () => {
+  assert.equal(await fetch('nameLast'), 'OTHERNAME\0/proc/self/cmdline\0');
+});
+
+test('server_args: #, quotes and $ are literal (no shell, no quoting)', async () => {
+  assert.equal(await fetch('literal'), '[#]\n["a]\n[b"]\n[$HOME]\n');
+});
+
+test('no passenv: the daemon environment plus REMOTE_HOST, the from= address', async () => {
+  const env = envOf(await fetch('envAll'));
+  assert.equal(env.get('XTS_MARK'), MARK);
+  assert.equal(env.get('REMOTE_HOST'), '::ffff:127.0.0.1');
+  assert.equal(env.get('PATH'), process.env.PATH);
+  const start = await d.waitForLog(/START: env-all pid=\d+ from=/);
+  assert.match(start, /from=::ffff:127\.0\.0\.1$/);
+});
+
+test('passenv = (empty): only the env strings and REMOTE_HOST', async () => {
+  const lines = (await fetch('envEmpty')).trim().split('\n').sort();
+  assert.deepEqual(lines, ['A=1', 'B=two', 'REMOTE_HOST=::ffff:127.0.0.1']);
+});
+
+test('env = A=1 is added to the daemon environment', async () => {
+  const env = envOf(await fetch('envAdded'));
+  assert.equal(env.get('A'), '1');
+  assert.equal(env.get('XTS_MARK'), MARK);
+  assert.equal(env.get('REMOTE_HOST'), '::ffff:127.0.0.1');
+});
+
+test('user, group, umask, nice and rlimits are applied before exec', async () => {
+  const f = fields(await fetch('creds'));
+  assert.equal(f.get('uid'), '65534');
+  assert.equal(f.get('gid'), '1');
+  assert.equal(f.get('groups'), '1', 'groups = no (default): no supplementary groups');
+  assert.equal(f.get('umask'), '0027');
+  assert.equal(f.get('nofile'), '77');
+  assert.equal(f.get('cpu'), '20');
+  assert.equal(f.get('as'), String(512 * 1024));
+  assert.equal(Number(f.get('nice')), ownNice() + 5);
+});
+
+test('groups = yes: initgroups with the user name and its passwd gid', async () => {
+  const f = fields(await fetch('groupsYes'));
+  assert.equal(f.get('uid'), '65534');
+  assert.equal(f.get('gid'), '1');
+  // initgroups("nobody", 65534): nobody's primary group becomes a supplementary one.
+  assert.deepEqual(f.get('groups')?.split(' ').sort(), ['1', '65534']);
+});
+
+test('a root service may lower its nice value; umask defaults to the daemon umask | 022', async () => {
+  const f = fields(await fetch('rootNice'));
+  assert.equal(f.get('uid'), '0');
+  assert.equal(Number(f.get('nice')), Math.max(-20, ownNice() - 3));
+  assert.equal(parseInt(f.get('umask')!, 8) & 0o022, 0o022);
+});
+
+/** `NAME=value` lines (env's output) as a map. */
+function envOf(text: string): Map<string, string> {
+  return new Map(text.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+}
+
+/** This process's nice value (field 19 of /proc/self/stat); the daemon inherits it. */
+function ownNice(): number {
+  const stat = readFileSync('/proc/self/stat', 'latin1');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}
