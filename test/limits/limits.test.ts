@@ -36,6 +36,26 @@ test('instances counts in-process sessions; the next client gets banner-less clo
   await waitForDump(d, 'zero', allZero);
 });
 
+test('the built-in internal stream services count toward instances and per_source like forked servers', async (t) => {
+  const [p1, p2] = [await freePort(), await freePort()];
+  const internal = (name: string, id: string, port: number, lines: string[]) =>
+    `service ${name}\n{\n\ttype = INTERNAL UNLISTED\n\tid = ${id}\n\tsocket_type = stream\n\tprotocol = tcp\n\twait = no\n\tuser = root\n\tport = ${port}\n${lines.map((l) => `\t${l}\n`).join('')}}\n`;
+  const d = await startDaemon(({ log }) => defaults(log) + internal('echo', 'echo-stream', p1, ['instances = 1']) + internal('discard', 'discard-stream', p2, ['per_source = 1']));
+  t.after(() => d.stop());
+  const e = await connectHeld(p1);
+  e.socket.write('hi');
+  await e.expect(/^hi$/);
+  assert.equal(await sendAndWaitClose(p1, 'x'), '');
+  await d.waitForLog(/FAIL: echo-stream service_limit from=/);
+  const k = await connectHeld(p2);
+  await waitForDump(d, 'the discard session counted', (st) => st.services.find((x) => x.name === 'discard')?.running === 1);
+  assert.equal(await sendAndWaitClose(p2, 'x'), '');
+  await d.waitForLog(/FAIL: discard-stream per_source_limit from=::ffff:127\.0\.0\.1$/);
+  e.socket.end();
+  k.socket.end();
+  await waitForDump(d, 'zero', allZero);
+});
+
 test('instances = 0 refuses everything, spawned and in-process; UNLIMITED and the default do not limit', async (t) => {
   const [p1, p2, p3, p4] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const d = await startDaemon(({ log }) => defaults(log, '\tinstances = 0')
