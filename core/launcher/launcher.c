@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pwd.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -900,7 +901,9 @@ static void child_exec(int sockfd, int rfd, const plan *p) {
 
   if (p->has_gid && setgid(p->gid) < 0) child_fail(rfd, ST_SETGID, errno, 1);
   if (p->initgroups_name) {
-    gid_t g = p->has_gid ? p->gid : getgid();
+    /* As xinetd: the user's own passwd gid joins the supplementary groups, whatever `group` is. */
+    struct passwd *pw = getpwnam(p->initgroups_name);
+    gid_t g = pw ? pw->pw_gid : p->has_gid ? p->gid : getgid();
     if (initgroups(p->initgroups_name, g) < 0) child_fail(rfd, ST_GROUPS, errno, 1);
   } else if (p->has_groups) {
     if (setgroups((size_t)p->ngroups, p->groups) < 0) child_fail(rfd, ST_GROUPS, errno, 1);

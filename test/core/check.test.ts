@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cpSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { checkJson, runCli } from '../helpers/cli.js';
@@ -169,4 +169,22 @@ test('structured JSON and YAML configurations give the same services as the clas
     assert.deepEqual(json.services[0]?.attributes?.server_args, ['two words']);
     assert.deepEqual(json.services[0]?.attributes?.log_on_success, ['PID', 'HOST']);
   }
+});
+
+test("Debian's xinetd.d files switched on (disable = no) give active internal services, and servers/services warn", async () => {
+  const dir = tempDir();
+  cpSync(join(ROOT, 'test/fixtures/conf/debian'), dir, { recursive: true });
+  const d = join(dir, 'xinetd.d');
+  for (const name of readdirSync(d)) {
+    const file = join(d, name);
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/disable(\s*)=(\s*)yes/g, 'disable$1=$2no'));
+  }
+  const { code, json } = await checkJson(join(dir, 'xinetd.conf'));
+  assert.equal(code, 0, JSON.stringify(json.diagnostics));
+  const active = json.services.filter((s) => s.status === 'active').map((s) => s.id).sort();
+  for (const id of ['chargen-dgram', 'chargen-stream', 'daytime-dgram', 'daytime-stream', 'discard-dgram', 'discard-stream', 'echo-dgram', 'echo-stream', 'time-dgram', 'time-stream', 'servers', 'services']) {
+    assert.ok(active.includes(id), `${id} active: ${active.join(' ')}`);
+  }
+  assert.deepEqual(json.services.find((s) => s.id === 'echo-stream')?.port, 7);
+  assert.ok(json.diagnostics.some((x) => x.level === 'warning' && /servers/.test(x.message)), JSON.stringify(json.diagnostics));
 });
