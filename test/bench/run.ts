@@ -6,7 +6,9 @@
  *
  * Environment: BENCH_SECONDS (measured seconds per cell, default 2), BENCH_ROUNDS (default 2,
  * best kept), BENCH_XINETD,
- * BENCH_OPENBSD_INETD (paths), BENCH_JSON (write the raw results there).
+ * BENCH_OPENBSD_INETD (paths), BENCH_JSON (write the raw results there), BENCH_ONLY (a regular
+ * expression: only the scenarios whose name matches, and only the extra facts it names:
+ * `thousand`, `bundled`, `openbsd`), BENCH_CLIENTS (e.g. `8,64`).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -21,7 +23,10 @@ import { buildTools, runLoad, type LoadMode, type Tools } from './tools.js';
 const SECONDS = Math.min(10, Math.max(0.5, Number(process.env.BENCH_SECONDS ?? 2)));
 /** Measurements per cell and daemon; the best is kept. */
 const ROUNDS = Math.min(5, Math.max(1, Number(process.env.BENCH_ROUNDS ?? 2)));
-const CLIENTS = [1, 8, 64] as const;
+const CLIENTS: readonly number[] = process.env.BENCH_CLIENTS ? process.env.BENCH_CLIENTS.split(',').map(Number).filter((n) => n > 0 && n <= 256) : [1, 8, 64];
+/** Only what BENCH_ONLY matches (everything when unset): for measuring one change at a time. */
+const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : undefined;
+const wanted = (name: string): boolean => !ONLY || ONLY.test(name);
 const THOUSAND = 1000;
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -34,7 +39,7 @@ interface Scenario {
   readonly size: number;
 }
 
-const SCENARIOS: readonly Scenario[] = [
+const ALL_SCENARIOS: readonly Scenario[] = [
   { name: 'spawned hello', unit: 'conn/s', mode: 'close', port: (p) => p.hello, address: '127.0.0.1', size: 0 },
   { name: 'spawned /bin/cat echo, 64 B', unit: 'conn/s', mode: 'echo', port: (p) => p.cat, address: '127.0.0.1', size: 64 },
   { name: 'internal echo, 64 B', unit: 'conn/s', mode: 'echo', port: (p) => p.echo, address: '127.0.0.1', size: 64 },
@@ -44,6 +49,8 @@ const SCENARIOS: readonly Scenario[] = [
   { name: 'bulk discard (write)', unit: 'MB/s', mode: 'write', port: (p) => p.discard, address: '127.0.0.1', size: 0 },
   { name: 'UDP echo, 64 B, ::1', unit: 'req/s', mode: 'udp', port: (p) => p.udpEcho, address: '::1', size: 64 },
 ];
+
+const SCENARIOS = ALL_SCENARIOS.filter((s) => wanted(s.name));
 
 const key = (s: string, c: number): string => `${s}/${c}`;
 
@@ -113,7 +120,7 @@ async function runAll(kinds: readonly DaemonKind[], dir: string, tools: Tools, s
 /** UDP echo against openbsd-inetd, whose internal services only exist on their named ports. */
 async function runOpenbsdInetd(dir: string, tools: Tools, cells: Map<string, Map<string, Cell>>): Promise<boolean> {
   const bin = findBinaries(root);
-  if (!bin.openbsdInetd) return false;
+  if (!bin.openbsdInetd || !SCENARIOS.some((s) => s.mode === 'udp') || (ONLY && !wanted('openbsd') && !wanted('UDP'))) return false;
   if (!(await udpFree(7))) {
     log('port 7 on ::1 is busy: skipping openbsd-inetd');
     return false;
@@ -229,6 +236,10 @@ async function main(): Promise<void> {
     const withThousand: DaemonFacts[] = [];
     for (const f of facts) {
       const kind = f.name as DaemonKind;
+      if (ONLY) {
+        withThousand.push({ ...(wanted('thousand') ? await runThousand(kind, dir, tools, ports, extra, tools.hello, f) : f), bundledFirstConnectionMs: wanted('bundled') ? await bundledStart(kind, dir) : undefined });
+        continue;
+      }
       log(`${kind}: ${THOUSAND} services`);
       const t = await runThousand(kind, dir, tools, ports, extra, tools.hello, f);
       withThousand.push({ ...t, bundledFirstConnectionMs: await bundledStart(kind, dir) });

@@ -188,3 +188,17 @@ test("Debian's xinetd.d files switched on (disable = no) give active internal se
   assert.deepEqual(json.services.find((s) => s.id === 'echo-stream')?.port, 7);
   assert.ok(json.diagnostics.some((x) => x.level === 'warning' && /servers/.test(x.message)), JSON.stringify(json.diagnostics));
 });
+
+test('without -f, cosmiconfig finds the configuration in the current directory (package.json key, .xinetd-tsrc.yaml)', async () => {
+  const service = { type: 'UNLISTED', port: 7123, socket_type: 'stream', wait: 'no', user: 'nobody', server: '/bin/cat' };
+  const pkgDir = tempDir();
+  writeFileSync(join(pkgDir, 'package.json'), JSON.stringify({ name: 'site', 'xinetd-ts': { services: { frompkg: service } } }));
+  const rcDir = tempDir();
+  writeFileSync(join(rcDir, '.xinetd-tsrc.yaml'), 'services:\n  fromrc:\n    type: UNLISTED\n    port: 7124\n    socket_type: stream\n    wait: no\n    user: nobody\n    server: /bin/cat\n');
+  for (const [cwd, name] of [[pkgDir, 'frompkg'], [rcDir, 'fromrc']] as const) {
+    const r = await runCli(['check', '--json'], { cwd });
+    assert.equal(r.code, 0, r.stderr);
+    const json = JSON.parse(r.stdout) as { services: { name: string; status: string }[] };
+    assert.deepEqual(json.services.map((s) => [s.name, s.status]), [[name, 'active']]);
+  }
+});
