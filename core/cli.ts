@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 import { spawn } from 'node:child_process';
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -32,7 +32,7 @@ function createDaemon(options: CliOptions, messages: 'foreground' | 'quiet'): Da
 async function runDaemon(options: CliOptions): Promise<number> {
   if (!options.dontfork && process.env.XINETD_TS_DETACHED !== '1') {
     // Detach as xinetd does: a new session in the background; the parent returns at once.
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
       detached: true,
       stdio: 'ignore',
       env: { ...process.env, XINETD_TS_DETACHED: '1' },

@@ -168,8 +168,12 @@ export class Daemon extends EventEmitter {
     return this.#launcher;
   }
 
-  /** Read, parse and validate a configuration without binding anything (`check`, reload). */
-  async loadConfig(): Promise<ResolvedConfig> {
+  /**
+   * Read, parse and validate a configuration without binding anything (`check`, reload).
+   * `sliceMs`: yield to the event loop that often while resolving (a reload resolves 1,000
+   * services in ~100 ms, and accepting must not stall meanwhile: docs/performance.md).
+   */
+  async loadConfig(options: { sliceMs?: number } = {}): Promise<ResolvedConfig> {
     this.#netdb = loadNetDb();
     const raw: RawConfig = await loadConfiguration({ file: this.options.configFile, inetdConf: this.options.inetdConf });
     const specs = pluginSpecsOf(raw);
@@ -182,6 +186,7 @@ export class Daemon extends EventEmitter {
       keys: this.keys,
       netdb: this.#netdb,
       check: (service, report) => this.hooks.checkService.call(service, report),
+      sliceMs: options.sliceMs,
     });
   }
 
@@ -215,7 +220,7 @@ export class Daemon extends EventEmitter {
     this.message('notice', 'Starting reconfiguration');
     let next: ResolvedConfig;
     try {
-      next = await this.loadConfig();
+      next = await this.loadConfig({ sliceMs: RELOAD_SLICE_MS });
     } catch (error) {
       this.message('error', `reconfiguration failed: ${(error as Error).message}`);
       return undefined;
@@ -454,3 +459,6 @@ export class Daemon extends EventEmitter {
 }
 
 const noop = () => {};
+
+/** How long a reload works before letting connections in (see loadConfig). */
+const RELOAD_SLICE_MS = 2;

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
-import { loadStructuredConfig } from './cosmiconfig.js';
 import { parseInetdConf } from './inetd-conf.js';
 import type { RawConfig } from './raw.js';
 import { parseClassicConfig } from './xinetd-conf.js';
@@ -19,13 +18,19 @@ export function isStructured(file: string): boolean {
  * Read the configuration fresh from disk (never a cached copy): the named file in either form,
  * or a cosmiconfig search from the cwd, or /etc/xinetd.conf; then inetd.conf if asked.
  */
+/** cosmiconfig (and the YAML and JSON parsers it pulls in) is loaded only when a structured file is read or searched for. */
+async function loadStructured(options: { file?: string; searchFrom?: string }): Promise<RawConfig | undefined> {
+  const { loadStructuredConfig } = await import('./cosmiconfig.js');
+  return loadStructuredConfig(options);
+}
+
 export async function loadConfiguration(options: { file?: string; inetdConf?: string }): Promise<RawConfig> {
   let raw: RawConfig | undefined;
   if (options.file) {
     const file = resolve(options.file);
-    raw = isStructured(file) ? await loadStructuredConfig({ file }) : parseClassicConfig(file);
+    raw = isStructured(file) ? await loadStructured({ file }) : parseClassicConfig(file);
   } else {
-    raw = await loadStructuredConfig({ searchFrom: process.cwd() });
+    raw = await loadStructured({ searchFrom: process.cwd() });
   }
   raw ??= parseClassicConfig(DEFAULT_CONFIG);
   if (options.inetdConf && existsSync(options.inetdConf)) {

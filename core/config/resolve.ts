@@ -1,3 +1,4 @@
+import { Breather } from './breather.js';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { CoreKeys } from '../core-attributes.js';
@@ -43,6 +44,11 @@ export interface ResolveOptions {
   readonly netdb: NetDb;
   /** Plugin checks across attributes (the daemon's `checkService` hook). */
   readonly check?: (service: ServiceConfig, report: Report) => void;
+  /**
+   * Yield to the event loop after this many milliseconds of work (a reload, while services are
+   * being served); undefined: resolve in one go (start-up, `check`).
+   */
+  readonly sliceMs?: number;
 }
 
 type Spec = AttributeSpec<unknown> & { inherit: Inherit };
@@ -98,7 +104,9 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
   const parseMerged = (spec: Spec, list: ListTokens & { at: SourceLocation }, service: string | undefined) =>
     spec.parse(list.tokens, { service, at: list.at, tokenAt: list.ats, warn: () => undefined });
 
+  const breather = options.sliceMs === undefined ? undefined : new Breather(options.sliceMs);
   for (const section of raw.sections) {
+    await breather?.breathe();
     if (section.kind === 'defaults') {
       for (const entry of section.entries) {
         const spec = registry.lookup(entry.attr) as Spec | undefined;
@@ -224,6 +232,7 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
 
   // Moment two: end-inherited defaults fill what services did not set.
   for (const draft of drafts) {
+    await breather?.breathe();
     for (const spec of registry.attributes()) {
       if (spec.inherit !== 'end' && spec.inherit !== 'both') continue;
       if (spec.arity === 'list') {
@@ -260,6 +269,7 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
 
   const services: ServiceConfig[] = [];
   for (const draft of drafts) {
+    await breather?.breathe();
     const { section } = draft;
     const name = section.name;
     const id = (draft.values.get(keys.id.name) as string | undefined) ?? name;

@@ -11,7 +11,7 @@ import { libwrapDaemonName } from './daemon-name.js';
 import { parseHostsTable, type HostsDiagnostic, type HostsTable } from './hosts-files.js';
 import { hostsAccess } from './hosts-match.js';
 import { PatternFiles, wrapRequest } from './request.js';
-import { WatchedFile } from './watched-file.js';
+import { RECHECK_MS, WatchedFile, type FileState } from './watched-file.js';
 
 export const PLUGIN_NAME = 'xinetd-ts:libwrap';
 
@@ -48,26 +48,37 @@ export default definePlugin((options: LibwrapOptions = {}) => ({
       return key;
     };
 
+    // Read once per configuration pass (a reload checks every service within a second), not per service.
+    const checkTime = new Map<string, { at: number; table: HostsTable | undefined }>();
+    const checkTimeTable = (path: string): HostsTable | undefined => {
+      const now = performance.now();
+      const hit = checkTime.get(path);
+      if (hit && now - hit.at < RECHECK_MS) return hit.table;
+      let table: HostsTable | undefined;
+      try {
+        table = parseHostsTable(readFileSync(path, 'utf8'), path);
+      } catch {
+        table = undefined;
+      }
+      checkTime.set(path, { at: now, table });
+      return table;
+    };
+
     daemon.hooks.checkService.tap(PLUGIN_NAME, (service, report) => {
       const forcedOff = service.origin === 'inetd' || (service.types.has('RPC') && service.protocol === 'tcp');
       if (service.flags.has('NOLIBWRAP') || forcedOff) return;
       daemonNames.set(service, libwrapDaemonName(service, service.values.get(libwrap), daemon.inProcessOwner(service) !== undefined));
       for (const path of [allowPath, denyPath]) {
-        let text: string;
-        try {
-          text = readFileSync(path, 'utf8');
-        } catch {
-          continue; // missing: empty, as in tcpd; unreadable: refused and logged per connection
-        }
-        for (const d of parseHostsTable(text, path).diagnostics) {
+        const table = checkTimeTable(path);
+        if (!table) continue; // missing: empty, as in tcpd; unreadable: refused and logged per connection
+        for (const d of table.diagnostics) {
           const line = fresh(d);
           if (line) report.warn(line);
         }
       }
     });
 
-    const table = async (file: WatchedFile<HostsTable>): Promise<HostsTable | string> => {
-      const state = await file.current();
+    const tableOf = (state: FileState<HostsTable>): HostsTable | string => {
       if (!state.ok) {
         if (state.fresh) daemon.message('error', `libwrap: ${state.error}; refusing connections until it can be read`);
         return state.error;
@@ -75,13 +86,18 @@ export default definePlugin((options: LibwrapOptions = {}) => ({
       if (state.fresh) for (const d of state.value.diagnostics) if (fresh(d)) daemon.message('warning', `libwrap: ${d.message}`, d.at);
       return state.value;
     };
+    // No I/O while the last check is under a second old (WatchedFile.cached).
+    const table = (file: WatchedFile<HostsTable>): HostsTable | string | Promise<HostsTable | string> => {
+      const state = file.cached();
+      return state ? tableOf(state) : file.current().then(tableOf);
+    };
 
     daemon.hooks.authorize.tapPromise({ name: PLUGIN_NAME, stage: AuthorizeStage.LIBWRAP }, async (conn: Connection): Promise<Refusal | void> => {
       const name = daemonNames.get(conn.service);
       if (name === undefined) return undefined;
       const [a, d] = await Promise.all([table(allow), table(deny)]);
       if (typeof a === 'string' || typeof d === 'string') return refuse('libwrap', typeof a === 'string' ? a : (d as string));
-      const verdict = await hostsAccess(a, d, wrapRequest(name, conn.peer?.address, conn.local?.address, names, patternFiles));
+      const verdict = await hostsAccess(a, d, wrapRequest(name, conn.peer?.address, () => conn.local?.address, names, patternFiles));
       if (verdict.allowed) return explainNote(conn, `libwrap=${name}: ${verdict.reason}`);
       daemon.message('info', `libwrap refused connection to ${conn.service.id} (libwrap=${name}) from ${conn.peer?.address ?? '<no address>'}`);
       return refuse('libwrap', `libwrap=${name}: ${verdict.reason}`);

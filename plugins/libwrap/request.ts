@@ -21,20 +21,25 @@ export class PatternFiles {
   }
 }
 
-function host(address: string | undefined, names: NameResolver): WrapHost {
-  const plain = address ? plainAddress(address) : 'unknown';
+/** `address` may be a function: the server's address is only looked up (getsockname) when a rule needs it. */
+function host(address: string | undefined | (() => string | undefined), names: NameResolver): WrapHost {
+  let plain: string | undefined;
+  const resolved = () => (plain ??= ((a) => (a ? plainAddress(a) : 'unknown'))(typeof address === 'function' ? address() : address));
   let name: Promise<string> | undefined;
   return {
-    address: plain,
+    get address() {
+      return resolved();
+    },
     name: () => {
-      if (plain === 'unknown' || plain === '') return Promise.resolve('unknown');
-      name ??= names.lookup(plain).then((h) => (h.name === undefined ? 'unknown' : h.verified ? h.name : 'paranoid'));
+      const p = resolved();
+      if (p === 'unknown' || p === '') return Promise.resolve('unknown');
+      name ??= names.lookup(p).then((h) => (h.name === undefined ? 'unknown' : h.verified ? h.name : 'paranoid'));
       return name;
     },
   };
 }
 
 /** The request libwrap evaluates for one connection; names are looked up only if a rule needs them. */
-export function wrapRequest(daemon: string, client: string | undefined, server: string | undefined, names: NameResolver, files: PatternFiles): WrapRequest {
+export function wrapRequest(daemon: string, client: string | undefined, server: string | undefined | (() => string | undefined), names: NameResolver, files: PatternFiles): WrapRequest {
   return { daemon, client: host(client, names), server: host(server, names), user: 'unknown', patternFile: (p) => files.tokens(p) };
 }

@@ -13,10 +13,20 @@ export const IDONLY_REFUSAL = 'x-idonly';
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
-/** xinetd's FILE timestamp: `YY/M/D@HH:MM:SS`, month and day not padded, local time. */
+let stampSecond = Number.NaN;
+let stamp = '';
+
+/**
+ * xinetd's FILE timestamp: `YY/M/D@HH:MM:SS`, month and day not padded, local time. Built at
+ * most once per second (every record of a busy second shares it).
+ */
 export function fileTimestamp(ms: number): string {
-  const d = new Date(ms);
-  return `${pad(d.getFullYear() % 100)}/${d.getMonth() + 1}/${d.getDate()}@${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  const second = Math.floor(ms / 1000);
+  if (second === stampSecond) return stamp;
+  const d = new Date(second * 1000);
+  stamp = `${pad(d.getFullYear() % 100)}/${d.getMonth() + 1}/${d.getDate()}@${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  stampSecond = second;
+  return stamp;
 }
 
 /**

@@ -1,7 +1,12 @@
+import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
-import syslog from 'syslog-client';
+import type syslog from 'syslog-client';
 import type { SyslogServer } from './attributes.js';
 import { SinkHealth, type Report } from './sink-health.js';
+
+/** syslog-client is loaded on the first remote message, not at start-up (most configurations never use it). */
+let library: typeof syslog | undefined;
+const syslogClient = (): typeof syslog => (library ??= createRequire(import.meta.url)('syslog-client') as typeof syslog);
 
 /** Messages handed to syslog-client and not yet acknowledged; more are dropped. */
 const MAX_IN_FLIGHT = 1000;
@@ -66,9 +71,10 @@ export class RemoteSyslog {
 
   #connect(): syslog.Client {
     const { host, port, transport } = this.#server;
-    const client = syslog.createClient(host, {
+    const lib = syslogClient();
+    const client = lib.createClient(host, {
       port,
-      transport: transport === 'tcp' ? syslog.Transport.Tcp : syslog.Transport.Udp,
+      transport: transport === 'tcp' ? lib.Transport.Tcp : lib.Transport.Udp,
       // syslog-client uses this as an idle timeout too; a quiet service is not a failure.
       tcpTimeout: 2 ** 31 - 1,
     });

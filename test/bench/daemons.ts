@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
+import { shebangNodeOptions } from '../helpers/cli-node-options.js';
 
 export type DaemonKind = 'xinetd-ts' | 'xinetd' | 'openbsd-inetd';
 
@@ -88,7 +89,8 @@ export function startDaemon(kind: DaemonKind, bin: DaemonBinaries, config: strin
   const messages = join(dir, `${kind}-messages.log`);
   let child: ChildProcess;
   if (kind === 'xinetd-ts') {
-    child = spawn(process.execPath, [join(bin.root, 'dist', 'core', 'cli.js'), '-dontfork', '-f', config, '-filelog', messages], { stdio: 'ignore' });
+    const cli = join(bin.root, 'dist', 'core', 'cli.js');
+    child = spawn(process.execPath, [...shebangNodeOptions(cli), cli, '-dontfork', '-f', config, '-filelog', messages], { stdio: 'ignore' });
   } else if (kind === 'xinetd') {
     child = spawn(bin.xinetd!, ['-dontfork', '-f', config, '-filelog', messages, '-pidfile', join(dir, 'xinetd.pid')], { stdio: 'ignore' });
   } else {

@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { shebangNodeOptions } from './cli-node-options.js';
 import { readLines, waitForLine } from './wait.js';
 
 /** The repository root (tests run from dist/test/...). */
@@ -45,7 +46,7 @@ export async function startDaemon(config: string | ((paths: { dir: string; log: 
   const confPath = join(dir, options.configName ?? 'xinetd.conf');
   const text = typeof config === 'function' ? config({ dir, log: serviceLog }) : config;
   writeFileSync(confPath, text);
-  const child = spawn(process.execPath, [CLI, '-dontfork', '-f', confPath, '-filelog', messages, '-dumpfile', dumpFile, ...(options.args ?? [])], {
+  const child = spawn(process.execPath, [...shebangNodeOptions(CLI), CLI, '-dontfork', '-f', confPath, '-filelog', messages, '-dumpfile', dumpFile, ...(options.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: options.env ?? process.env,
   });
