@@ -4,6 +4,7 @@
  * which holds each connection until its client closes.
  */
 import { test } from 'node:test';
+import { waitFor } from '../helpers/wait.js';
 import assert from 'node:assert/strict';
 import { startDaemon } from '../helpers/daemon.js';
 import { allZero, connectHeld, waitForDump, type Held } from '../helpers/limits-daemon.js';
@@ -53,7 +54,11 @@ service nrpe
   assert.equal(refused.text(), '', 'a refused client gets nothing but the close');
 
   await d.waitForLog(/FAIL: nrpe service_limit from=::ffff:127\.0\.0\.1$/);
-  const lines = await d.logLines();
+  // Records are written in batches: wait for all 120 START lines, then check there are no more.
+  const lines = await waitFor('120 START records', async () => {
+    const all = await d.logLines();
+    return all.filter((l) => / START: nrpe /.test(l)).length >= 120 ? all : undefined;
+  });
   assert.equal(lines.filter((l) => / FAIL: /.test(l)).length, 1);
   assert.equal(lines.filter((l) => / START: nrpe /.test(l)).length, 120);
 

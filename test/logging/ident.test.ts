@@ -34,6 +34,8 @@ test('USERID and IDONLY against a real oidentd on loopback', async (t) => {
   assert.match(await d.waitForLog(/USERID: plain/), new RegExp(`^${STAMP}USERID: plain UNIX:root$`));
   await exchange(ports.idonly, undefined, { localAddress: '127.0.0.61' });
   assert.match(await d.waitForLog(/USERID: idonly/), new RegExp(`^${STAMP}USERID: idonly UNIX:root$`));
+  // Records are written in batches: wait for the START line too before comparing positions.
+  await d.waitForLog(/START: idonly/);
   const lines = await readLines(d.serviceLog);
   const userid = lines.findIndex((l) => /USERID: idonly/.test(l));
   const start = lines.findIndex((l) => /START: idonly pid=\d+ from=::ffff:127\.0\.0\.61$/.test(l));
