@@ -22,12 +22,16 @@ interface IdentPlan {
 
 /**
  * USERID and IDONLY (reference 14): only for stream wait = no services that have a log_type
- * and USERID in a log mask; never on port 113. IDONLY waits for the lookup at the end of the
- * limit chain (after every access and limit check, as in xinetd) and refuses with a NOID
- * record; otherwise the lookup runs beside the connection and never delays it.
+ * and USERID in a log mask; never on port 113. With USERID in log_on_success the lookup is done
+ * before the server starts, as xinetd does in its child: the client's connection must still
+ * exist when the ident server looks it up, or a short session would never get its USERID
+ * record. IDONLY refuses with a NOID record when it fails. Refused clients are looked up after
+ * the refusal, beside the close.
  */
 export function applyIdent(daemon: Daemon, keys: LoggingKeys): void {
   const plans = new WeakMap<ServiceConfig, IdentPlan>();
+  /** Connections already looked up before a limit refused them: one USERID record each. */
+  const lookedUp = new WeakSet<Connection>();
   let inFlight = 0;
 
   daemon.hooks.checkService.tap(TAP, (service) => {
@@ -63,9 +67,11 @@ export function applyIdent(daemon: Daemon, keys: LoggingKeys): void {
   // Last authorize tap, after the address and libwrap checks. Not a limit tap: limits are decided
   // one connection at a time, and a slow ident server must never hold up anybody else.
   daemon.hooks.authorize.tapPromise({ name: TAP, stage: AuthorizeStage.LIBWRAP + 100 }, async (conn) => {
-    if (!plans.get(conn.service)?.idOnly) return undefined;
+    const plan = plans.get(conn.service);
+    if (!plan?.onSuccess) return undefined;
+    lookedUp.add(conn);
     const result = await lookup(conn);
-    if (!result.ok) return refuse(IDONLY_REFUSAL, result.reason);
+    if (!result.ok) return plan.idOnly ? refuse(IDONLY_REFUSAL, result.reason) : undefined;
     record(conn, result);
     return undefined;
   });
@@ -73,7 +79,7 @@ export function applyIdent(daemon: Daemon, keys: LoggingKeys): void {
   daemon.hooks.decided.tapPromise(TAP, async (conn, decision) => {
     const plan = plans.get(conn.service);
     if (!plan) return;
-    if (decision.admitted ? plan.onSuccess && !plan.idOnly : plan.onFailure && decision.refusal.code !== IDONLY_REFUSAL) {
+    if (!decision.admitted && plan.onFailure && decision.refusal.code !== IDONLY_REFUSAL && !lookedUp.has(conn)) {
       void lookup(conn).then((result) => {
         record(conn, result);
         if (!result.ok && !decision.admitted && result.reason !== 'no server') {
