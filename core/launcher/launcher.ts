@@ -39,9 +39,6 @@ function processCount(requested: number | undefined): number {
  * their launches are serialised by the socket anyway). Plans are registered per process.
  */
 export class Launcher extends EventEmitter {
-  /** Where the next search for an idle process begins, so that ties rotate. */
-  private next = 0;
-
   private constructor(private readonly processes: readonly LauncherProcess[]) {
     super();
     for (const p of processes) {
@@ -116,16 +113,15 @@ export class Launcher extends EventEmitter {
   /**
    * A running process with no descriptor waiting for its acknowledgement and the fewest starts
    * in flight; else the running one with the fewest starts in flight; else (all restarting) the
-   * next one, whose start then waits for it.
+   * first, whose start then waits for it. Ties go to the first: under light load one process
+   * (warm in cache, on one core) does the work, the others join when it is busy.
    */
   private pick(): LauncherProcess {
     const ps = this.processes;
-    const n = ps.length;
-    if (n === 1) return ps[0]!;
+    if (ps.length === 1) return ps[0]!;
     let idle: LauncherProcess | undefined;
     let busy: LauncherProcess | undefined;
-    for (let i = 0; i < n; i++) {
-      const p = ps[(this.next + i) % n]!;
+    for (const p of ps) {
       if (!p.isUp) continue;
       if (!p.awaitingAck) {
         if (!idle || p.inFlight < idle.inFlight) idle = p;
@@ -133,8 +129,6 @@ export class Launcher extends EventEmitter {
         busy = p;
       }
     }
-    const chosen = idle ?? busy ?? ps[this.next % n]!;
-    this.next = (ps.indexOf(chosen) + 1) % n;
-    return chosen;
+    return idle ?? busy ?? ps[0]!;
   }
 }
