@@ -90,7 +90,9 @@ export function startDaemon(kind: DaemonKind, bin: DaemonBinaries, config: strin
   let child: ChildProcess;
   if (kind === 'xinetd-ts') {
     const cli = join(bin.root, 'dist', 'core', 'cli.js');
-    child = spawn(process.execPath, [...shebangNodeOptions(cli), cli, '-dontfork', '-f', config, '-filelog', messages], { stdio: 'ignore' });
+    // BENCH_NODE_ARGS: extra node options for xinetd-ts, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+    const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    child = spawn(process.execPath, [...shebangNodeOptions(cli), ...extra, cli, '-dontfork', '-f', config, '-filelog', messages], { stdio: 'ignore' });
   } else if (kind === 'xinetd') {
     child = spawn(bin.xinetd!, ['-dontfork', '-f', config, '-filelog', messages, '-pidfile', join(dir, 'xinetd.pid')], { stdio: 'ignore' });
   } else {

@@ -346,6 +346,42 @@ test('many concurrent launches all get their exits', { timeout: 60000 }, async (
   assert.equal(launcher.running, 0);
 });
 
+test('a pool of two launcher processes shares the starts and survives losing one', { timeout: 60000 }, async () => {
+  const pool = await Launcher.start({ processes: 2 });
+  const errors: Error[] = [];
+  pool.on('error', (e: Error) => errors.push(e));
+  try {
+    assert.equal(pool.launcherPids.length, 2);
+    const N = 40;
+    const servers: Promise<RunningServer>[] = [];
+    const { server, port } = await listener((s) => {
+      servers.push(pool.launchWithSocket(s, { path: '/bin/sh', argv: ['sh', '-c', 'echo $$'], env: [] }));
+    });
+    const outs = await within(Promise.all(Array.from({ length: N }, () => talk(port))), 30000, 'all clients');
+    assert.equal(new Set(outs).size, N, 'distinct server pids');
+    const started = await within(Promise.all(servers), 10000, 'all starts');
+    for (const r of await within(Promise.all(started.map((x) => x.exited)), 10000, 'all exits')) assert.deepEqual(r, { status: 0 });
+    assert.deepEqual(new Set(started.map((x) => x.launcherPid)), new Set(pool.launcherPids), 'both processes started servers');
+    assert.equal(pool.running, 0);
+
+    // one process dies: the other keeps starting servers, the dead one is replaced
+    const [first, second] = pool.launcherPids;
+    const restarted = new Promise<void>((resolve) => pool.once('restart', () => resolve()));
+    process.kill(second!, 'SIGKILL');
+    const during = await within(talk(port), 10000, 'a client while one process restarts');
+    assert.match(during, /^\d+\n$/);
+    await within(restarted, 10000, 'restart');
+    assert.equal(errors.length, 1);
+    assert.match(errors[0]!.message, /died \(signal SIGKILL\)/);
+    assert.equal(pool.launcherPids[0], first);
+    assert.ok(pool.launcherPids[1] !== undefined && pool.launcherPids[1] !== second);
+    await within(pool.ping(), 5000, 'both answer');
+    server.close();
+  } finally {
+    await pool.close();
+  }
+});
+
 test('launcher killed with SIGKILL: detected, restarted, orphans followed, sockets re-adopted', { timeout: 30000 }, async () => {
   // a watched socket that must survive the restart
   const ours = net.createServer();
@@ -365,15 +401,17 @@ test('launcher killed with SIGKILL: detected, restarted, orphans followed, socke
   await within(once(server, 'connection'), 5000, 'connection');
   const orphan = await within(srvP, 5000, 'start');
 
-  const oldPid = launcher.launcherPid;
+  // the launcher process that started it (the pool has one per core)
+  const oldPid = orphan.launcherPid;
   assert.ok(oldPid);
+  assert.ok(launcher.launcherPids.includes(oldPid));
   const errorsBefore = launcherErrors.length;
   const restarted = new Promise<void>((resolve) => launcher.once('restart', () => resolve()));
   process.kill(oldPid, 'SIGKILL');
   await within(restarted, 10000, 'restart');
   assert.equal(launcherErrors.length, errorsBefore + 1);
   assert.match(launcherErrors[errorsBefore].message, /died \(signal SIGKILL\)/);
-  assert.notEqual(launcher.launcherPid, oldPid);
+  assert.ok(!launcher.launcherPids.includes(oldPid));
 
   // the orphan is still killable and its end is observed
   orphan.kill('SIGTERM');

@@ -1,0 +1,840 @@
+/**
+ * One xinetd-ts-launcher process (core/launcher/launcher.c) seen from Node: starts servers
+ * without forking the daemon and hands them sockets exactly as xinetd does (docs/launcher.md).
+ * core/launcher/launcher.ts pools several of these.
+ *
+ * Descriptors travel over Node's own IPC channel (`child.send(message, handle)`); every
+ * message is a JSON string of space-separated, percent-encoded tokens.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type * as dgram from 'node:dgram';
+import type * as net from 'node:net';
+import type { LaunchPlan, ServerExit } from './launch-plan.js';
+
+/** Where a datagram came from (dgram wait = yes); stream wait = yes has no address. */
+export interface PeerAddress {
+  readonly address: string;
+  readonly port: number;
+  readonly family: 'IPv4' | 'IPv6';
+}
+
+/** ServerExit plus what only the launcher knows. */
+export interface LauncherServerExit extends ServerExit {
+  /** setgid/setgroups/setuid failed in the child (the status is then 1, as in xinetd). */
+  readonly setupError?: string;
+  /**
+   * The launcher died while the server ran; its end was observed by polling /proc, so the real
+   * status is unknown and reported as 0.
+   */
+  readonly orphaned?: boolean;
+}
+
+export interface RunningServer {
+  readonly pid: number;
+  /** pid of the launcher process that started it. */
+  readonly launcherPid?: number;
+  /** Resolves once, when the server has ended (never rejects). */
+  readonly exited: Promise<LauncherServerExit>;
+  /** Signal the server (SIGTERM by default); a no-op once it has ended. */
+  kill(signal?: NodeJS.Signals | number): void;
+}
+
+/** A wait = yes socket watched by the launcher. Events: 'ready' (peer?), 'lost'. */
+export interface WatchedSocket extends EventEmitter {
+  readonly kind: 'stream' | 'dgram';
+  /** After 'ready': start the server with this socket as fds 0, 1, 2; watching resumes when it exits. */
+  launch(plan: LaunchPlan): Promise<RunningServer>;
+  /** After 'ready': drop one pending connection/datagram and resume watching. */
+  refuse(): void;
+  /** Stop watching and close every copy of the socket held by the launcher and the daemon. */
+  release(): Promise<void>;
+}
+
+export interface LauncherOptions {
+  /** Path of the launcher binary (default: dist/native/xinetd-ts-launcher). */
+  readonly binary?: string;
+}
+
+/** The longest message we send; the launcher drops lines over 1 MiB. */
+const MAX_MESSAGE = 900 * 1024;
+
+const defaultBinary = (): string =>
+  fileURLToPath(new URL('../../native/xinetd-ts-launcher', import.meta.url));
+
+// ------------------------------------------------------------------ encoding
+
+const PLAIN = new Uint8Array(256);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._/,:=+@-') {
+  PLAIN[c.charCodeAt(0)] = 1;
+}
+const HEX = '0123456789ABCDEF';
+
+/** Percent-encode one token (UTF-8 bytes outside the plain set become %XX). */
+export function encodeToken(value: string): string {
+  const bytes = Buffer.from(value, 'utf8');
+  let out = '';
+  for (const b of bytes) {
+    out += PLAIN[b] ? String.fromCharCode(b) : '%' + HEX[b >> 4] + HEX[b & 15];
+  }
+  return out;
+}
+
+/** Inverse of encodeToken. */
+export function decodeToken(token: string): string {
+  if (!token.includes('%')) return token;
+  const out: number[] = [];
+  for (let i = 0; i < token.length; i++) {
+    const c = token.charCodeAt(i);
+    if (c === 37 && i + 2 < token.length) {
+      const v = parseInt(token.slice(i + 1, i + 3), 16);
+      if (!Number.isNaN(v)) {
+        out.push(v);
+        i += 2;
+        continue;
+      }
+    }
+    out.push(c & 0xff);
+  }
+  return Buffer.from(out).toString('utf8');
+}
+
+function checkString(what: string, s: string): string {
+  if (typeof s !== 'string' || s.includes('\0')) throw new TypeError(`launch plan: ${what} must be a string without NUL`);
+  return s;
+}
+
+function checkInt(what: string, n: number, min: number, max: number): number {
+  if (!Number.isInteger(n) || n < min || n > max) throw new RangeError(`launch plan: bad ${what} ${n}`);
+  return n;
+}
+
+const RLIMIT_KEYS = ['as', 'cpu', 'data', 'rss', 'stack', 'nofile'] as const;
+
+/** The plan as launcher tokens: path=, arg= (repeated), env= (repeated), uid=, gid=, ... */
+export function encodePlan(plan: LaunchPlan): string {
+  const t: string[] = [];
+  const add = (k: string, v: string): void => {
+    t.push(encodeToken(`${k}=${v}`));
+  };
+  if (!plan.path) throw new TypeError('launch plan: empty path');
+  add('path', checkString('path', plan.path));
+  for (const a of plan.argv) add('arg', checkString('argv entry', a));
+  for (const e of plan.env) add('env', checkString('env entry', e));
+  if (plan.uid !== undefined) add('uid', String(checkInt('uid', plan.uid, 0, 0xfffffffe)));
+  if (plan.gid !== undefined) add('gid', String(checkInt('gid', plan.gid, 0, 0xfffffffe)));
+  const g = plan.groups;
+  if (g !== undefined) {
+    if ('initgroups' in g) add('initgroups', checkString('initgroups user', g.initgroups));
+    else add('groups', (g as readonly number[]).map((x) => checkInt('group', x, 0, 0xfffffffe)).join(','));
+  }
+  if (plan.umask !== undefined) add('umask', checkInt('umask', plan.umask, 0, 0o777).toString(8));
+  if (plan.nice !== undefined) add('nice', String(checkInt('nice', plan.nice, -40, 40)));
+  const rl = plan.rlimits;
+  if (rl) {
+    for (const k of RLIMIT_KEYS) {
+      const v = rl[k];
+      if (v !== undefined && v !== 0) add('rlimit', `${k}:${checkInt(`rlimit ${k}`, v, 0, Number.MAX_SAFE_INTEGER)}`);
+    }
+  }
+  const s = t.join(' ');
+  if (s.length > MAX_MESSAGE) throw new RangeError(`launch plan too large (${s.length} bytes encoded)`);
+  return s;
+}
+
+/** A plan the launcher holds; `plan` is the one it was made from (its env up to envPrefix). */
+interface RegisteredPlan {
+  readonly key: string;
+  readonly generation: number;
+  readonly plan: LaunchPlan;
+  /** A copy: the argv array is the cache key and could be changed in place. */
+  readonly argv: readonly string[];
+  readonly envPrefix: number;
+}
+
+/** More live plans than this (argv arrays built per launch?) are sent inline instead. */
+const MAX_REGISTERED_PLANS = 10_000;
+
+function sameList<T>(a: readonly T[], b: readonly T[], n = a.length): boolean {
+  if (a === b) return true;
+  if (b.length < n || a.length < n) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sameGroups(a: LaunchPlan['groups'], b: LaunchPlan['groups']): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return false;
+  if ('initgroups' in a || 'initgroups' in b) {
+    return 'initgroups' in a && 'initgroups' in b && a.initgroups === b.initgroups;
+  }
+  const x = a as readonly number[];
+  const y = b as readonly number[];
+  return x.length === y.length && sameList(x, y);
+}
+
+function sameRlimits(a: LaunchPlan['rlimits'], b: LaunchPlan['rlimits']): boolean {
+  if (a === b) return true;
+  for (const k of RLIMIT_KEYS) if ((a?.[k] ?? 0) !== (b?.[k] ?? 0)) return false;
+  return true;
+}
+
+function sameStablePart(known: RegisteredPlan, plan: LaunchPlan): boolean {
+  const k = known.plan;
+  return (
+    k.path === plan.path && k.uid === plan.uid && k.gid === plan.gid && k.umask === plan.umask && k.nice === plan.nice &&
+    known.argv.length === plan.argv.length && sameList(known.argv, plan.argv) &&
+    plan.env.length >= known.envPrefix && sameList(k.env, plan.env, known.envPrefix) &&
+    sameGroups(k.groups, plan.groups) && sameRlimits(k.rlimits, plan.rlimits)
+  );
+}
+
+/** ` env=...` tokens for the environment entries from index `from` on. */
+function extraEnvTokens(plan: LaunchPlan, from: number): string {
+  let out = '';
+  for (let i = from; i < plan.env.length; i++) out += ' ' + encodeToken(`env=${checkString('env entry', plan.env[i]!)}`);
+  if (out.length > MAX_MESSAGE) throw new RangeError(`launch plan too large (${out.length} bytes encoded)`);
+  return out;
+}
+
+function signalNumber(signal: NodeJS.Signals | number | undefined): number {
+  if (signal === undefined) return osConstants.signals.SIGTERM;
+  if (typeof signal === 'number') return signal;
+  const n = (osConstants.signals as Record<string, number | undefined>)[signal];
+  if (n === undefined) throw new TypeError(`unknown signal ${signal}`);
+  return n;
+}
+
+/** Start time (field 22 of /proc/PID/stat), to tell a process from a later one with its pid. */
+function procStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[19]; // field 22 overall; fields[0] is field 3
+  } catch {
+    return undefined;
+  }
+}
+
+/** A raw libuv handle received from the launcher (TCPWrap / UDPWrap): we only ever close it. */
+interface RawHandle {
+  close(cb?: () => void): void;
+}
+
+// ------------------------------------------------------------------ servers
+
+class Server implements RunningServer {
+  readonly exited: Promise<LauncherServerExit>;
+  execError?: string;
+  setupError?: string;
+  done = false;
+  /** Set when the launcher died: we poll /proc instead. */
+  orphanStart?: string;
+  orphan = false;
+  private resolveExit!: (e: LauncherServerExit) => void;
+  readonly launcherPid?: number;
+
+  constructor(
+    private readonly owner: LauncherProcess,
+    readonly id: string,
+    readonly pid: number,
+    readonly watched: Watched | undefined,
+  ) {
+    this.launcherPid = owner.launcherPid;
+    this.exited = new Promise((resolve) => {
+      this.resolveExit = resolve;
+    });
+  }
+
+  finish(e: LauncherServerExit): void {
+    if (this.done) return;
+    this.done = true;
+    this.resolveExit(e);
+  }
+
+  kill(signal?: NodeJS.Signals | number): void {
+    if (this.done) return;
+    const sig = signalNumber(signal);
+    if (this.orphan) {
+      // Only if it is still the same process.
+      if (this.orphanStart !== undefined && procStartTime(this.pid) === this.orphanStart) {
+        try {
+          process.kill(this.pid, sig);
+        } catch {
+          /* gone */
+        }
+      }
+      return;
+    }
+    this.owner.sendQuiet(`kill ${this.pid} ${sig}`);
+  }
+}
+
+interface PendingStart {
+  resolve(s: RunningServer): void;
+  reject(e: Error): void;
+  watched?: Watched;
+}
+
+// ------------------------------------------------------------------ watched sockets
+
+class Watched extends EventEmitter implements WatchedSocket {
+  keep?: RawHandle;
+  state: 'adopting' | 'watching' | 'ready' | 'running' | 'released' = 'adopting';
+  /** The server using the socket when the launcher died. */
+  orphanServer?: Server;
+  releaseWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly owner: LauncherProcess,
+    readonly sid: string,
+    readonly kind: 'stream' | 'dgram',
+  ) {
+    super();
+  }
+
+  launch(plan: LaunchPlan): Promise<RunningServer> {
+    if (this.state !== 'ready') return Promise.reject(new Error(`socket ${this.sid} is not ready (${this.state})`));
+    this.state = 'running';
+    return this.owner.startServer((id) => `launch ${encodeToken(this.sid)} ${id} ${this.owner.planTokens(plan)}`, undefined, this);
+  }
+
+  refuse(): void {
+    if (this.state !== 'ready') return;
+    this.state = 'watching';
+    this.owner.sendQuiet(`refuse ${encodeToken(this.sid)}`);
+  }
+
+  release(): Promise<void> {
+    if (this.state === 'released') return Promise.resolve();
+    this.state = 'released';
+    const done = new Promise<void>((resolve) => this.releaseWaiters.push(resolve));
+    this.owner.releaseWatched(this);
+    return done;
+  }
+
+  closeKeep(): void {
+    const k = this.keep;
+    this.keep = undefined;
+    if (k) k.close();
+  }
+
+  released(): void {
+    this.closeKeep();
+    const w = this.releaseWaiters;
+    this.releaseWaiters = [];
+    for (const f of w) f();
+  }
+}
+
+// ------------------------------------------------------------------ launcher
+
+/**
+ * One long-lived launcher process. Events: 'error' (Error: the launcher died; it is restarted
+ * automatically), 'restart' (a new launcher is up), 'warning' (Error: protocol complaints).
+ */
+export class LauncherProcess extends EventEmitter {
+  private child?: ChildProcess;
+  private up?: Promise<void>;
+  private nextId = 1;
+  /** Counts launcher processes: plans registered with an earlier one are gone. */
+  private generation = 0;
+  private readonly plans = new WeakMap<readonly string[], RegisteredPlan>();
+  private livePlans = 0;
+  private readonly planFinalizer = new FinalizationRegistry<{ generation: number; key: string }>(({ generation, key }) => {
+    if (generation !== this.generation) return;
+    this.livePlans--;
+    this.sendQuiet(`forget ${key}`);
+  });
+  private closing = false;
+  private closed?: Promise<void>;
+  private readonly starts = new Map<string, PendingStart>();
+  private readonly servers = new Map<string, Server>();
+  private readonly orphans = new Set<Server>();
+  private orphanTimer?: NodeJS.Timeout;
+  private readonly watched = new Map<string, Watched>();
+  private readonly pings = new Map<string, { resolve(): void; reject(e: Error): void }>();
+  private readonly deaths: number[] = [];
+  private restartTimer?: NodeJS.Timeout;
+  /** A first launcher answered: from then on a dead launcher is restarted. */
+  private everUp = false;
+  /**
+   * Descriptors sent and not yet acknowledged (NODE_HANDLE_ACK). While one is pending Node queues
+   * every later message to this process, so the pool sends the next connection elsewhere.
+   */
+  private handlesAwaitingAck = 0;
+
+  private constructor(private readonly binary: string) {
+    super();
+  }
+
+  /** Start the launcher process and wait until it answers. */
+  static async start(options: LauncherOptions = {}): Promise<LauncherProcess> {
+    const l = new LauncherProcess(options.binary ?? defaultBinary());
+    try {
+      await l.spawnLauncher();
+    } catch (err) {
+      l.closing = true; // no restarts for a launcher that never came up
+      l.child?.kill('SIGKILL');
+      throw err;
+    }
+    return l;
+  }
+
+  /** pid of the current launcher process (undefined while it is being restarted). */
+  get launcherPid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Number of servers started and not yet ended. */
+  get running(): number {
+    return this.servers.size;
+  }
+
+  /** A descriptor sent to this process waits for its acknowledgement. */
+  get awaitingAck(): boolean {
+    return this.handlesAwaitingAck > 0;
+  }
+
+  /** Starts sent and not yet confirmed or refused. */
+  get inFlight(): number {
+    return this.starts.size;
+  }
+
+  /** The process is running (it may still be starting up). */
+  get isUp(): boolean {
+    return this.child?.connected === true;
+  }
+
+  /**
+   * Start a server with the accepted socket as its fds 0, 1 and 2 (wait = no). Pending writes
+   * on the socket (a banner) are flushed first; the daemon's copy is closed once the launcher
+   * has it. Create the server with `pauseOnConnect: true` so no client data is read here.
+   */
+  async launchWithSocket(socket: net.Socket, plan: LaunchPlan): Promise<RunningServer> {
+    if (socket.writableLength > 0) {
+      await new Promise<void>((resolve) => socket.write(Buffer.alloc(0), () => resolve()));
+    }
+    socket.pause();
+    return this.startServer((id) => `spawn ${id} ${this.planTokens(plan)}`, socket);
+  }
+
+  /**
+   * Hand a listening stream socket or a bound datagram socket (wait = yes) to the launcher,
+   * which watches it from now on; the daemon's object is closed as soon as it has been sent
+   * (its 'close' event fires) and must not be used any more. Call it right after 'listening'.
+   */
+  adopt(handle: net.Server | dgram.Socket, kind: 'stream' | 'dgram'): WatchedSocket {
+    if (this.closing) throw new Error('launcher closed');
+    const sid = `w${this.nextId++}`;
+    const w = new Watched(this, sid, kind);
+    this.watched.set(sid, w);
+    if (kind === 'dgram') {
+      stopDgramReceiving(handle as dgram.Socket);
+    } else {
+      // Between listen() and the hand-over libuv may accept; such a connection cannot be
+      // given back to the kernel, so it is closed.
+      (handle as net.Server).on('connection', (s: net.Socket) => s.destroy());
+    }
+    const closeOurs = (): void => {
+      (handle as { close(): unknown }).close();
+    };
+    void this.ready()
+      .then(() => this.sendRaw(`adopt ${encodeToken(sid)} ${kind}`, handle))
+      .then(closeOurs, (err: Error) => {
+        closeOurs();
+        this.warn(new Error(`adopting ${sid} failed: ${err.message}`));
+        w.emit('lost');
+      });
+    return w;
+  }
+
+  /** Round trip to the launcher. */
+  async ping(): Promise<void> {
+    await this.ready();
+    const n = String(this.nextId++);
+    const p = new Promise<void>((resolve, reject) => this.pings.set(n, { resolve, reject }));
+    this.sendRaw(`ping ${n}`).catch(() => undefined);
+    return p;
+  }
+
+  /**
+   * Stop the launcher (servers keep running, as with xinetd). Exits of servers still running
+   * are then followed by polling /proc.
+   */
+  close(): Promise<void> {
+    if (this.closed) return this.closed;
+    this.closing = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.orphanTimer?.unref(); // following orphans must not keep the process alive now
+    for (const w of this.watched.values()) w.released();
+    this.watched.clear();
+    const child = this.child;
+    this.closed = new Promise<void>((resolve) => {
+      if (!child || child.exitCode !== null || child.signalCode !== null) {
+        resolve();
+        return;
+      }
+      child.once('exit', () => resolve());
+      if (child.connected) child.disconnect();
+      else child.kill('SIGTERM');
+    });
+    return this.closed;
+  }
+
+  // -------------------------------------------------------------- internals
+
+  /** @internal */
+  startServer(command: (id: string) => string, socket?: net.Socket, watched?: Watched): Promise<RunningServer> {
+    const id = String(this.nextId++);
+    const started = new Promise<RunningServer>((resolve, reject) => {
+      this.starts.set(id, { resolve, reject, watched });
+    });
+    const fail = (err: Error): void => {
+      const p = this.starts.get(id);
+      if (!p) return;
+      this.starts.delete(id);
+      if (watched && watched.state === 'running') watched.state = 'watching';
+      p.reject(err);
+    };
+    // The command is built once the launcher is up: it may name a plan registered with it.
+    this.ready().then(() => this.sendRaw(command(id), socket)).catch(fail);
+    return started;
+  }
+
+  /**
+   * @internal The plan part of a start command. A plan is registered with the launcher once
+   * (keyed by its argv array, which services build at configuration time) with all of its
+   * environment but the last entry (REMOTE_HOST, the per-connection part); a start then carries
+   * `plan=KEY` and the remaining entries only. Every field is compared, never assumed.
+   */
+  planTokens(plan: LaunchPlan): string {
+    const known = this.plans.get(plan.argv);
+    if (known && known.generation === this.generation && sameStablePart(known, plan)) {
+      return `plan=${known.key}${extraEnvTokens(plan, known.envPrefix)}`;
+    }
+    if (this.livePlans >= MAX_REGISTERED_PLANS) return encodePlan(plan);
+    const envPrefix = Math.max(0, plan.env.length - 1);
+    const key = `p${this.nextId++}`;
+    const text = encodePlan({ ...plan, env: plan.env.slice(0, envPrefix) });
+    const extra = extraEnvTokens(plan, envPrefix);
+    if (known && known.generation === this.generation) this.sendQuiet(`forget ${known.key}`);
+    else this.livePlans++;
+    this.sendQuiet(`plan ${key} ${text}`);
+    const entry: RegisteredPlan = { key, generation: this.generation, plan, argv: [...plan.argv], envPrefix };
+    this.plans.set(plan.argv, entry);
+    if (!known) this.planFinalizer.register(plan.argv, { generation: this.generation, key });
+    return `plan=${key}${extra}`;
+  }
+
+  /** @internal Send a command, ignoring a dead channel (the caller's state handles it). */
+  sendQuiet(text: string): void {
+    this.sendRaw(text).catch(() => undefined);
+  }
+
+  /** @internal */
+  releaseWatched(w: Watched): void {
+    if (!this.watched.has(w.sid)) {
+      w.released();
+      return;
+    }
+    this.sendRaw(`release ${encodeToken(w.sid)}`).catch(() => {
+      this.watched.delete(w.sid);
+      w.released();
+    });
+  }
+
+  private sendRaw(text: string, handle?: net.Socket | net.Server | dgram.Socket | RawHandle): Promise<void> {
+    const child = this.child;
+    if (!child || !child.connected) return Promise.reject(new Error('xinetd-ts-launcher is not running'));
+    if (handle) this.handlesAwaitingAck++;
+    return new Promise<void>((resolve, reject) => {
+      // RawHandle (TCPWrap/UDPWrap) is accepted by child.send at run time.
+      child.send(text, handle as net.Socket | undefined, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  private ready(): Promise<void> {
+    if (this.closing) return Promise.reject(new Error('launcher closed'));
+    return this.up ?? Promise.reject(new Error('launcher not started'));
+  }
+
+  private warn(err: Error): void {
+    if (this.listenerCount('warning') > 0) this.emit('warning', err);
+  }
+
+  private spawnLauncher(): Promise<void> {
+    const child = spawn(this.binary, [], {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      serialization: 'json',
+    });
+    this.child = child;
+    this.generation++;
+    this.livePlans = 0;
+    this.handlesAwaitingAck = 0;
+    child.on('internalMessage', (m: { cmd?: string } | null) => {
+      if (child === this.child && m?.cmd === 'NODE_HANDLE_ACK' && this.handlesAwaitingAck > 0) this.handlesAwaitingAck--;
+    });
+    child.on('message', (m: unknown, handle: unknown) => this.onMessage(child, m, handle as RawHandle | undefined));
+    const up = new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const onEarly = (err: Error): void => {
+        if (settled) return;
+        settled = true;
+        reject(err);
+      };
+      child.once('error', (err: NodeJS.ErrnoException) => {
+        onEarly(
+          new Error(
+            err.code === 'ENOENT' || err.code === 'EACCES'
+              ? `cannot run ${this.binary} (${err.code}): build it with "node scripts/build-native.mjs"`
+              : `cannot run ${this.binary}: ${err.message}`,
+          ),
+        );
+        // A failed spawn emits 'error' and no 'exit'.
+        if (child.pid === undefined) this.onLauncherExit(child, null, null);
+      });
+      child.once('exit', (code, signal) => {
+        onEarly(new Error(`xinetd-ts-launcher exited during start-up (${signal ?? `status ${code}`})`));
+        this.onLauncherExit(child, code, signal);
+      });
+      const n = String(this.nextId++);
+      this.pings.set(n, {
+        resolve: () => {
+          settled = true;
+          this.everUp = true;
+          resolve();
+        },
+        reject: onEarly,
+      });
+      if (child.connected) child.send(`ping ${n}`, (err) => err && onEarly(err));
+    });
+    this.up = up;
+    up.catch(() => undefined);
+    return up;
+  }
+
+  private onMessage(child: ChildProcess, m: unknown, handle: RawHandle | undefined): void {
+    if (child !== this.child || typeof m !== 'string') {
+      handle?.close();
+      return;
+    }
+    const t = m.split(' ').map(decodeToken);
+    switch (t[0]) {
+      case 'started': {
+        const p = this.starts.get(t[1]);
+        if (!p) return;
+        this.starts.delete(t[1]);
+        const s = new Server(this, t[1], Number(t[2]), p.watched);
+        this.servers.set(t[1], s);
+        p.resolve(s);
+        return;
+      }
+      case 'failed': {
+        const p = this.starts.get(t[1]);
+        if (!p) return;
+        this.starts.delete(t[1]);
+        if (p.watched && p.watched.state === 'running') p.watched.state = 'watching';
+        p.reject(new Error(`cannot start server: ${t[2] ?? 'unknown error'}`));
+        return;
+      }
+      case 'execfail': {
+        const s = this.servers.get(t[1]);
+        if (s) s.execError = t[2];
+        return;
+      }
+      case 'setupfail': {
+        const s = this.servers.get(t[1]);
+        if (s) s.setupError = t[2];
+        return;
+      }
+      case 'exit': {
+        const s = this.servers.get(t[1]);
+        if (!s) return;
+        this.servers.delete(t[1]);
+        const n = Number(t[4]);
+        const e: LauncherServerExit = {
+          ...(t[3] === 'signal' ? { signal: n } : { status: n }),
+          ...(s.execError !== undefined ? { execError: s.execError } : {}),
+          ...(s.setupError !== undefined ? { setupError: s.setupError } : {}),
+        };
+        if (s.watched && s.watched.state === 'running') s.watched.state = 'watching';
+        s.finish(e);
+        return;
+      }
+      case 'ready': {
+        const w = this.watched.get(t[1]);
+        if (!w || w.state === 'released') return;
+        w.state = 'ready';
+        const peer: PeerAddress | undefined =
+          t[2] === '-' ? undefined : { address: t[2], port: Number(t[3]), family: t[4] === 'IPv6' ? 'IPv6' : 'IPv4' };
+        w.emit('ready', peer);
+        return;
+      }
+      case 'keep': {
+        const w = this.watched.get(t[1]);
+        if (!handle) return;
+        if (!w || w.state === 'released') {
+          handle.close();
+          return;
+        }
+        if (w.keep && w.keep !== handle) w.keep.close();
+        w.keep = handle;
+        return;
+      }
+      case 'adopted': {
+        const w = this.watched.get(t[1]);
+        if (w && w.state === 'adopting') w.state = 'watching';
+        return;
+      }
+      case 'released': {
+        const w = this.watched.get(t[1]);
+        if (!w) return;
+        this.watched.delete(t[1]);
+        w.released();
+        return;
+      }
+      case 'pong': {
+        const p = this.pings.get(t[1]);
+        if (!p) return;
+        this.pings.delete(t[1]);
+        p.resolve();
+        return;
+      }
+      case 'error':
+        this.warn(new Error(`xinetd-ts-launcher: ${t.slice(1).join(' ')}`));
+        return;
+      default:
+        handle?.close();
+    }
+  }
+
+  private onLauncherExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (child !== this.child) return;
+    this.child = undefined;
+    this.handlesAwaitingAck = 0;
+    if (!this.everUp) return; // Launcher.start() reports it
+    const why = signal ? `signal ${signal}` : `status ${code}`;
+    const lost = new Error(`xinetd-ts-launcher (pid ${child.pid}) died (${why})`);
+    for (const [id, p] of this.starts) {
+      this.starts.delete(id);
+      if (p.watched && p.watched.state === 'running') p.watched.state = 'watching';
+      p.reject(new Error(`${lost.message} before confirming the start; the server may be running`));
+    }
+    for (const [n, p] of this.pings) {
+      this.pings.delete(n);
+      p.reject(lost);
+    }
+    // Servers it started live on, reparented: follow them through /proc.
+    for (const s of this.servers.values()) {
+      s.orphan = true;
+      s.orphanStart = procStartTime(s.pid);
+      this.orphans.add(s);
+      if (s.watched) s.watched.orphanServer = s;
+    }
+    this.servers.clear();
+    this.pollOrphans();
+    if (this.closing) {
+      for (const w of this.watched.values()) w.released();
+      this.watched.clear();
+      return;
+    }
+    if (this.listenerCount('error') > 0) this.emit('error', new Error(`${lost.message}; restarting it`));
+    else process.stderr.write(`xinetd-ts: ${lost.message}; restarting it\n`);
+    // Back off when it keeps dying.
+    const now = Date.now();
+    this.deaths.push(now);
+    while (this.deaths.length && this.deaths[0] < now - 10_000) this.deaths.shift();
+    const delay = this.deaths.length <= 1 ? 0 : Math.min(5000, 250 * 2 ** (this.deaths.length - 2));
+    const up = new Promise<void>((resolve, reject) => {
+      this.restartTimer = setTimeout(() => {
+        this.restartTimer = undefined;
+        if (this.closing) {
+          reject(new Error('launcher closed'));
+          return;
+        }
+        this.spawnLauncher().then(
+          () => {
+            resolve();
+            this.readoptAll();
+            this.emit('restart');
+          },
+          (err: Error) => reject(err),
+        );
+      }, delay);
+    });
+    up.catch(() => undefined);
+    this.up = up;
+  }
+
+  /** Give every watched socket to the new launcher (once the server using it, if any, ended). */
+  private readoptAll(): void {
+    for (const w of this.watched.values()) {
+      if (w.state === 'released') continue;
+      const keep = w.keep;
+      if (!keep) {
+        this.watched.delete(w.sid);
+        w.state = 'released';
+        w.released();
+        w.emit('lost');
+        continue;
+      }
+      const busy = w.orphanServer !== undefined && !w.orphanServer.done;
+      w.state = busy ? 'running' : 'adopting';
+      this.sendRaw(`adopt ${encodeToken(w.sid)} ${w.kind}${busy ? ' idle' : ''}`, keep).catch(() => undefined);
+      if (busy) {
+        void w.orphanServer!.exited.then(() => {
+          w.orphanServer = undefined;
+          if (w.state === 'running') {
+            w.state = 'watching';
+            this.sendQuiet(`resume ${encodeToken(w.sid)}`);
+          }
+        });
+      }
+    }
+  }
+
+  private pollOrphans(): void {
+    for (const s of this.orphans) {
+      const st = procStartTime(s.pid);
+      if (st === undefined || st !== s.orphanStart || isZombie(s.pid)) {
+        this.orphans.delete(s);
+        s.finish({ status: 0, orphaned: true });
+      }
+    }
+    if (this.orphans.size === 0) {
+      if (this.orphanTimer) clearInterval(this.orphanTimer);
+      this.orphanTimer = undefined;
+      return;
+    }
+    if (!this.orphanTimer) {
+      this.orphanTimer = setInterval(() => this.pollOrphans(), 1000);
+      if (this.closing) this.orphanTimer.unref();
+    }
+  }
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return true;
+  }
+}
+
+/** Stop Node's own recvmsg on a bound dgram socket so it never consumes a datagram. */
+function stopDgramReceiving(socket: dgram.Socket): void {
+  for (const sym of Object.getOwnPropertySymbols(socket)) {
+    if (sym.description !== 'state symbol') continue;
+    const state = (socket as unknown as Record<symbol, { handle?: { recvStop?: () => number }; receiving?: boolean }>)[sym];
+    if (state?.handle?.recvStop) {
+      state.handle.recvStop();
+      state.receiving = false;
+    }
+    return;
+  }
+}
