@@ -20,7 +20,6 @@ export class SyslogRelay {
   readonly #socketPath: string;
   readonly #binary: string;
   readonly #health: SinkHealth;
-  readonly #report: Report;
   #child: ChildProcess | undefined;
   #respawnAt = 0;
   #closed = false;
@@ -28,7 +27,6 @@ export class SyslogRelay {
   constructor(socketPath: string, report: Report, binary = defaultBinary()) {
     this.#socketPath = socketPath;
     this.#binary = binary;
-    this.#report = report;
     this.#health = new SinkHealth(`syslog socket ${socketPath}`, report, 'the newest messages are held until it recovers');
   }
 

@@ -37,7 +37,21 @@ export function tempDir(prefix = 'xinetd-ts-'): string {
  * `${dir}` (the temp dir) and `${log}` (the service log path). Resolves once the daemon logged
  * `Started working`.
  */
-export async function startDaemon(config: string | ((paths: { dir: string; log: string }) => string), options: { args?: string[]; files?: Record<string, string>; configName?: string; env?: NodeJS.ProcessEnv; ready?: RegExp } = {}): Promise<RunningDaemon> {
+export interface StartOptions {
+  readonly args?: string[];
+  /** Files written into the temp dir before start (name -> text). */
+  readonly files?: Record<string, string>;
+  readonly configName?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly ready?: RegExp;
+  /**
+   * A command that execs the daemon in a changed context (prlimit, a mount namespace), given
+   * the temp dir; it must exec, so the child's pid stays the daemon's.
+   */
+  readonly wrapper?: (dir: string) => readonly string[];
+}
+
+export async function startDaemon(config: string | ((paths: { dir: string; log: string }) => string), options: StartOptions = {}): Promise<RunningDaemon> {
   const dir = tempDir();
   const messages = join(dir, 'messages.log');
   const serviceLog = join(dir, 'service.log');
@@ -46,7 +60,9 @@ export async function startDaemon(config: string | ((paths: { dir: string; log: 
   const confPath = join(dir, options.configName ?? 'xinetd.conf');
   const text = typeof config === 'function' ? config({ dir, log: serviceLog }) : config;
   writeFileSync(confPath, text);
-  const child = spawn(process.execPath, [...shebangNodeOptions(CLI), CLI, '-dontfork', '-f', confPath, '-filelog', messages, '-dumpfile', dumpFile, ...(options.args ?? [])], {
+  const argv = [process.execPath, ...shebangNodeOptions(CLI), CLI, '-dontfork', '-f', confPath, '-filelog', messages, '-dumpfile', dumpFile, ...(options.args ?? [])];
+  const [command, ...rest] = [...(options.wrapper?.(dir) ?? []), ...argv];
+  const child = spawn(command!, rest, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: options.env ?? process.env,
   });

@@ -2,14 +2,12 @@
  * The limits tests' view of a running daemon: the SIGUSR1 dump parsed into counts, a daemon
  * started under a lowered descriptor limit (prlimit), held client connections, CPU time.
  */
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import net from 'node:net';
-import { join } from 'node:path';
-import { CLI, tempDir, type RunningDaemon } from './daemon.js';
-import { readLines, waitFor, waitForLine } from './wait.js';
+import { startDaemon, type RunningDaemon } from './daemon.js';
+import { waitFor } from './wait.js';
 
 export interface DumpedService {
   readonly name: string;
@@ -69,55 +67,11 @@ export function allZero(s: DumpedState): boolean {
   return s.runningServers === 0 && s.services.every((svc) => svc.running === 0 && svc.sources.size === 0);
 }
 
-/**
- * startDaemon's twin for a daemon under `prlimit --nofile=N:N` (util-linux): the real CLI,
- * the same files, ready once it logged `Started working`.
- */
-export async function startDaemonWithNofile(nofile: number, config: (p: { dir: string; log: string }) => string, options: { args?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<RunningDaemon> {
-  const dir = tempDir('xinetd-ts-limits-');
-  const messages = join(dir, 'messages.log');
-  const serviceLog = join(dir, 'service.log');
-  const dumpFile = join(dir, 'xinetd.dump');
-  const confPath = join(dir, 'xinetd.conf');
-  writeFileSync(confPath, config({ dir, log: serviceLog }));
-  const child = spawn('prlimit', [`--nofile=${nofile}:${nofile}`, '--', process.execPath, CLI, '-dontfork', '-f', confPath, '-filelog', messages, '-dumpfile', dumpFile, ...(options.args ?? [])], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: options.env ?? process.env,
-  });
-  let err = '';
-  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  child.stdout!.resume();
-  const exited = once(child, 'exit');
-  const d: RunningDaemon = {
-    child, dir, messages, serviceLog, dumpFile,
-    stderr: () => err,
-    waitForMessage: (p, ms) => waitForLine(messages, p, ms),
-    waitForLog: (p, ms) => waitForLine(serviceLog, p, ms),
-    logLines: () => readLines(serviceLog),
-    signal: (sig) => child.kill(sig),
-    async stop(ms = 5000) {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), ms);
-      await exited;
-      clearTimeout(t);
-    },
-  };
-  try {
-    await Promise.race([
-      d.waitForMessage(/Started working/, 15_000),
-      exited.then(() => {
-        throw new Error(`daemon exited early: ${err}`);
-      }),
-    ]);
-  } catch (error) {
-    await d.stop();
-    throw error;
-  }
-  return d;
+/** startDaemon under `prlimit --nofile=N:N` (util-linux): the real CLI with a lowered descriptor limit. */
+export function startDaemonWithNofile(nofile: number, config: (p: { dir: string; log: string }) => string, options: { args?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<RunningDaemon> {
+  return startDaemon(config, { ...options, wrapper: () => ['prlimit', `--nofile=${nofile}:${nofile}`, '--'] });
 }
 
-/** utime + stime of a process, in clock ticks (/proc/PID/stat fields 14 and 15). */
 export function cpuTicks(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
-import { waitFor } from './wait.js';
+import { waitForTcp } from './net.js';
 
 /** A real oidentd on ADDRESS:113 (needs root), in the foreground; stop() ends it. */
 export async function startOidentd(address: string): Promise<{ stop(): Promise<void> }> {
@@ -17,19 +17,11 @@ export async function startOidentd(address: string): Promise<{ stop(): Promise<v
     clearTimeout(t);
   };
   try {
-    await waitFor(`oidentd on ${address}:113`, async () => {
-      if (child.exitCode !== null) throw new Error(`oidentd exited: ${err}`);
-      const s = net.connect(113, address);
-      s.on('error', () => undefined);
-      try {
-        await once(s, 'connect');
-        return true;
-      } catch {
-        return undefined;
-      } finally {
-        s.destroy();
-      }
-    }, { ms: 10_000, everyMs: 50 });
+    await waitForTcp(address, 113, {
+      alive: () => {
+        if (child.exitCode !== null) throw new Error(`oidentd exited: ${err}`);
+      },
+    });
   } catch (error) {
     await stop();
     throw error;

@@ -2,9 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { existsSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
-import { freePort } from './net.js';
+import { freePort, waitForTcp } from './net.js';
 import { readLines, waitFor, waitForLine } from './wait.js';
 
 /**
@@ -70,18 +69,7 @@ export async function startRsyslog(dir: string): Promise<Rsyslog> {
     } finally {
       udp.close();
     }
-    await waitFor('rsyslogd TCP input', async () => {
-      const s = net.connect(tcpPort, '127.0.0.1');
-      s.on('error', () => undefined);
-      try {
-        await once(s, 'connect');
-        return true;
-      } catch {
-        return undefined;
-      } finally {
-        s.destroy();
-      }
-    }, { ms: 10_000, everyMs: 100 });
+    await waitForTcp('127.0.0.1', tcpPort, { everyMs: 100 });
   };
   try {
     await start();

@@ -1,9 +1,5 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, tempDir } from './daemon.js';
-import { waitForLine } from './wait.js';
+import { startDaemon } from './daemon.js';
 
 export interface NamespacedDaemon {
   readonly dir: string;
@@ -17,32 +13,12 @@ export interface NamespacedDaemon {
  * look-ups are under the test's control and the machine's own /etc/hosts is never touched.
  */
 export async function startWithHosts(hostsText: string, config: (p: { dir: string; log: string }) => string, env: NodeJS.ProcessEnv = process.env): Promise<NamespacedDaemon> {
-  const dir = tempDir('xinetd-ts-ns-');
-  const hosts = join(dir, 'hosts');
-  const log = join(dir, 'service.log');
-  const messages = join(dir, 'messages.log');
-  const conf = join(dir, 'xinetd.conf');
-  writeFileSync(hosts, hostsText);
-  writeFileSync(conf, config({ dir, log }));
-  const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount --bind "$0" /etc/hosts && exec "$@"', hosts,
-    process.execPath, CLI, '-dontfork', '-f', conf, '-filelog', messages], { stdio: ['ignore', 'ignore', 'pipe'], env });
-  let err = '';
-  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  const exited = once(child, 'exit');
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(t);
-  };
-  try {
-    await Promise.race([waitForLine(messages, /Started working/, 15_000), exited.then(() => {
-      throw new Error(`namespaced daemon exited early: ${err}`);
-    })]);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { dir, log, messages, stop };
+  // unshare and sh exec in turn, so the child is the daemon itself, in a mount namespace where
+  // the temp dir's hosts file is bind-mounted over /etc/hosts.
+  const d = await startDaemon(config, {
+    env,
+    files: { hosts: hostsText },
+    wrapper: (dir) => ['unshare', '-m', '--propagation', 'private', 'sh', '-c', 'mount --bind "$0" /etc/hosts && exec "$@"', join(dir, 'hosts')],
+  });
+  return { dir: d.dir, log: d.serviceLog, messages: d.messages, stop: () => d.stop() };
 }

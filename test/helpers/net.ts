@@ -1,6 +1,7 @@
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import net from 'node:net';
+import { waitFor } from './wait.js';
 
 /** A port free for both TCP and UDP on loopback right now. */
 export async function freePort(): Promise<number> {
@@ -54,4 +55,21 @@ export async function datagram(port: number, data: string | Buffer, options: { h
   } finally {
     socket.close();
   }
+}
+
+/** Resolve once a TCP server accepts connections on host:port (bounded by `ms`). */
+export async function waitForTcp(host: string, port: number, options: { ms?: number; everyMs?: number; alive?: () => void } = {}): Promise<void> {
+  await waitFor(`a TCP server on ${host}:${port}`, async () => {
+    options.alive?.();
+    const s = net.connect(port, host);
+    s.on('error', () => undefined);
+    try {
+      await once(s, 'connect');
+      return true;
+    } catch {
+      return undefined;
+    } finally {
+      s.destroy();
+    }
+  }, { ms: options.ms ?? 10_000, everyMs: options.everyMs ?? 50 });
 }

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon.js';
-import { classicServices, connect, nextDatagram, readBytes, readToEnd, udpSocket } from '../helpers/internal-services.js';
+import { classicServices, connect, nextDatagram, readBytes, udpSocket } from '../helpers/internal-services.js';
 import { datagram, exchange, freePort } from '../helpers/net.js';
 
 const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { checkJson } from '../helpers/cli.js';
 import { startDaemon, tempDir } from '../helpers/daemon.js';
-import { connect, readBytes, readToEnd, rssBytes } from '../helpers/internal-services.js';
+import { connect, rssBytes } from '../helpers/internal-services.js';
 import { exchange, freePort } from '../helpers/net.js';
 import { backend, blackhole, closedPort } from '../helpers/redirect-backends.js';
 
