@@ -18,3 +18,7 @@ export const hold = (name: string, port: number, lines: readonly string[] = []) 
 /** A spawned-server stream service (user nobody). */
 export const spawned = (name: string, port: number, server: string, lines: readonly string[] = []) =>
   `service ${name}\n{\n${body(['type = UNLISTED', 'socket_type = stream', 'protocol = tcp', 'wait = no', 'user = nobody', `port = ${port}`, `server = ${server}`, ...lines])}}\n`;
+
+/** A datagram service on 127.0.0.1 (in-process hold service, or a spawned server with `server = ...`). */
+export const holdDgram = (name: string, port: number, lines: readonly string[] = []) =>
+  `service ${name}\n{\n${body(['type = UNLISTED', 'socket_type = dgram', 'protocol = udp', 'wait = yes', `port = ${port}`, 'bind = 127.0.0.1', ...lines])}}\n`;

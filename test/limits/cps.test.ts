@@ -1,7 +1,6 @@
 /** cps through the real CLI: switch-off, xinetd's messages, coming back, disabling, the default, address refusals. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -10,7 +9,8 @@ import { ROOT, startDaemon } from '../helpers/daemon.js';
 import { allZero, connectHeld, waitForDump } from '../helpers/limits-daemon.js';
 import { freePort } from '../helpers/net.js';
 import { waitFor } from '../helpers/wait.js';
-import { defaults, hold } from './conf.js';
+import { defaults, hold, holdDgram } from './conf.js';
+import { udpClient } from './udp-client.js';
 
 /** 'served' (the hold service echoed), 'closed' (refused: closed with nothing), or the connect error code. */
 async function visit(port: number, options: { localAddress?: string } = {}): Promise<string> {
@@ -78,78 +78,38 @@ test('clients refused by address do not consume the cps budget (authorize runs b
   assert.equal(lines.filter((l) => /connections per second/.test(l)).length, 0);
 });
 
-/** Replies received by a datagram client; `next(text)` waits (bounded) for one equal to text. */
-function collect(client: dgram.Socket) {
-  const seen: string[] = [];
-  client.on('message', (m: Buffer) => seen.push(String(m)));
-  return {
-    next: (text: string) => waitFor(`datagram reply ${text}`, () => (seen.includes(text) ? true : undefined), { ms: 10_000 }),
-  };
-}
-
 test('cps applies to datagrams too', async (t) => {
   const port = await freePort();
-  const d = await startDaemon(({ log }) => `${defaults(log)}
-service holddgram
-{
-	type = UNLISTED
-	socket_type = dgram
-	protocol = udp
-	wait = yes
-	port = ${port}
-	bind = 127.0.0.1
-	cps = 1 2
-}
-`);
+  const d = await startDaemon(({ log }) => defaults(log) + holdDgram('holddgram', port, ['cps = 1 2']));
   t.after(() => d.stop());
-  const client = dgram.createSocket('udp4');
-  t.after(() => client.close());
-  client.bind(0, '127.0.0.1');
-  await once(client, 'listening');
-  const replies = collect(client);
-  client.send('one', port, '127.0.0.1');
+  const replies = await udpClient(t);
+  replies.send('one', port);
   await replies.next('one');
   // A burst: however late it comes after the first datagram (a loaded machine), two datagrams
   // within the same second exceed a rate of 1.
-  for (let i = 0; i < 3; i++) client.send('two', port, '127.0.0.1');
+  for (let i = 0; i < 3; i++) replies.send('two', port);
   await d.waitForLog(/FAIL: holddgram connections per second from=127\.0\.0\.1$/);
   await d.waitForMessage(/Deactivating service holddgram due to excessive incoming connections\. {2}Restarting in 2 seconds\./);
   await d.waitForMessage(/Activating service holddgram$/, 5000);
-  client.send('three', port, '127.0.0.1');
+  replies.send('three', port);
   await replies.next('three');
 });
 
 test('cps switches off a wait = yes service watched by the launcher, and brings it back', async (t) => {
   const port = await freePort();
-  const d = await startDaemon(({ log }) => `${defaults(log)}
-service udponce
-{
-	type = UNLISTED
-	socket_type = dgram
-	protocol = udp
-	wait = yes
-	user = nobody
-	port = ${port}
-	bind = 127.0.0.1
-	server = ${join(ROOT, 'test/limits/fixtures/udp-once.sh')}
-	cps = 1 2
-}
-`);
+  const d = await startDaemon(({ log }) => defaults(log)
+    + holdDgram('udponce', port, ['user = nobody', `server = ${join(ROOT, 'test/limits/fixtures/udp-once.sh')}`, 'cps = 1 2']));
   t.after(() => d.stop());
-  const client = dgram.createSocket('udp4');
-  t.after(() => client.close());
-  client.bind(0, '127.0.0.1');
-  await once(client, 'listening');
-  const replies = collect(client);
-  client.send('one', port, '127.0.0.1');
+  const replies = await udpClient(t);
+  replies.send('one', port);
   await replies.next('got one');
   await d.waitForLog(/EXIT: udponce status=0/);
   // A burst, so the rate is exceeded however slowly the first server came and went.
-  for (let i = 0; i < 3; i++) client.send('two', port, '127.0.0.1');
+  for (let i = 0; i < 3; i++) replies.send('two', port);
   await d.waitForLog(/FAIL: udponce connections per second from=/);
   await d.waitForMessage(/Deactivating service udponce due to excessive incoming connections\. {2}Restarting in 2 seconds\./);
   await d.waitForMessage(/Activating service udponce$/, 5000);
-  client.send('three', port, '127.0.0.1');
+  replies.send('three', port);
   await replies.next('got three');
 });
 

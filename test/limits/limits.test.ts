@@ -6,13 +6,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import dgram from 'node:dgram';
-import { once } from 'node:events';
 import { startDaemon } from '../helpers/daemon.js';
 import { allZero, connectHeld, dumpState, sendAndWaitClose, waitForDump } from '../helpers/limits-daemon.js';
 import { freePort } from '../helpers/net.js';
 import { waitFor } from '../helpers/wait.js';
-import { defaults, hold, spawned } from './conf.js';
+import { defaults, hold, holdDgram, spawned } from './conf.js';
+import { udpClient } from './udp-client.js';
 
 test('instances counts in-process sessions; the next client gets banner-less close and FAIL service_limit; a slot frees when a session ends', async (t) => {
   const port = await freePort();
@@ -179,29 +178,12 @@ test('-limit N: process_limit once N servers run daemon-wide', async (t) => {
 
 test('a refused datagram is dropped (FAIL logged, no reply)', async (t) => {
   const [p1, p2] = [await freePort(), await freePort()];
-  const udp = (name: string, port: number, lines: string[]) => `
-service ${name}
-{
-	type = UNLISTED
-	socket_type = dgram
-	protocol = udp
-	wait = yes
-	port = ${port}
-	bind = 127.0.0.1
-${lines.map((l) => `\t${l}`).join('\n')}
-}
-`;
-  const d = await startDaemon(({ log }) => defaults(log) + udp('holdudp0', p1, ['instances = 0']) + udp('holdudp', p2, []));
+  const d = await startDaemon(({ log }) => defaults(log) + holdDgram('holdudp0', p1, ['instances = 0']) + holdDgram('holdudp', p2));
   t.after(() => d.stop());
-  const client = dgram.createSocket('udp4');
-  t.after(() => client.close());
-  const received: { port: number; text: string }[] = [];
-  client.on('message', (msg, rinfo) => received.push({ port: rinfo.port, text: msg.toString() }));
-  client.bind(0, '127.0.0.1');
-  await once(client, 'listening');
-  client.send('refused', p1, '127.0.0.1');
+  const client = await udpClient(t);
+  client.send('refused', p1);
   await d.waitForLog(/FAIL: holdudp0 service_limit from=127\.0\.0\.1$/);
-  client.send('served', p2, '127.0.0.1');
-  await waitFor('the reply of the other service', () => (received.length > 0 ? true : undefined), { ms: 5000 });
-  assert.deepEqual(received, [{ port: p2, text: 'served' }]);
+  client.send('served', p2);
+  await client.next('served', 5000);
+  assert.deepEqual(client.received, [{ port: p2, text: 'served' }]);
 });
