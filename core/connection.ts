@@ -32,9 +32,15 @@ export interface Connection {
   readonly local: Endpoint | undefined;
   /** Epoch milliseconds. */
   readonly startedAt: number;
-  /** stream, wait = no: the accepted socket, PAUSED (nothing read yet): a spawned server gets
-   *  the bytes; an in-process service calls `socket.resume()`. */
+  /**
+   * stream, wait = no: the accepted socket, PAUSED (nothing read yet): a spawned server gets
+   * the bytes; an in-process service calls `socket.resume()`. Made on first use (connections
+   * are accepted as bare descriptors): read it only when the stream is really needed, and
+   * tell a stream connection by the absence of `datagram` and `waiting`.
+   */
   readonly socket?: Socket;
+  /** stream, wait = no: the accepted socket's descriptor number, when known (never close it). */
+  readonly descriptor?: number;
   /** dgram served in the daemon: the datagram. */
   readonly datagram?: Datagram;
   /** wait = yes external services: the socket the launcher watches. */

@@ -6,15 +6,17 @@ import { AttributeRegistry } from './config/attributes.js';
 import { loadConfiguration } from './config/load.js';
 import type { PluginSpec, RawConfig, SourceLocation } from './config/raw.js';
 import { pluginSpecsOf, resolveConfig, type ResolvedConfig } from './config/resolve.js';
-import type { Connection, Datagram } from './connection.js';
+import type { Connection, Datagram, Endpoint } from './connection.js';
 import { defineCoreAttributes, type CoreKeys } from './core-attributes.js';
 import { XinetdError } from './errors.js';
 import { createHooks, isolateSinks, stampRefusals, type DaemonHooks, type ReloadReport } from './hooks.js';
 import { Launcher, type WatchedSocket } from './launcher/launcher.js';
+import { AcceptedConnection } from './accept/accepted-connection.js';
+import { nativeAccept } from './accept/native.js';
 import { boundPort, closeHandle, listen, type ListenHandle } from './listener.js';
 import type { DaemonLevel, LogEvent } from './log-event.js';
 import { loadNetDb, type NetDb } from './netdb.js';
-import { runConnection, type PipelineHost } from './pipeline.js';
+import { runConnection, runConnectionToEnd, type PipelineHost } from './pipeline.js';
 import type { XinetdPlugin } from './plugin.js';
 import { loadPlugin } from './plugin-loader.js';
 import type { Refusal } from './refusal.js';
@@ -358,6 +360,7 @@ export class Daemon extends EventEmitter {
       // gets a chance to accept or read on it.
       const launcher = viaLauncher ? await this.launcher() : undefined;
       const handle = await listen(config, {
+        accepted: (fd, address, port, listener) => this.#onAccepted(svc, fd, address, port, listener.endpoint),
         connection: (socket) => this.#onConnection(svc, socket),
         datagram: (data, rinfo) => this.#onDatagram(svc, data, rinfo),
         error: (error) => {
@@ -367,6 +370,7 @@ export class Daemon extends EventEmitter {
         },
       }, { accept: !viaLauncher });
       if (launcher) {
+        if (handle.kind === 'accept') throw new Error('internal: a launcher socket was bound for accepting');
         const watched = launcher.adopt(handle.kind === 'stream' ? handle.server : handle.socket, handle.kind);
         watched.on('ready', (peer?: { address: string; port: number }) => this.#onReady(svc, watched, peer));
         watched.on('lost', () => {
@@ -403,6 +407,11 @@ export class Daemon extends EventEmitter {
     return { id: this.#nextId++, service: svc.state.config, state: svc.state, peer: undefined, local: undefined, startedAt: Date.now(), ...fields };
   }
 
+  #onAccepted(svc: ActiveService, fd: number, address: string, port: number, listening: Endpoint): void {
+    const conn = new AcceptedConnection(nativeAccept!, this.#nextId++, svc.state.config, svc.state, fd, { address, port }, Date.now(), listening);
+    runConnection(this.#host, conn, () => conn.close());
+  }
+
   #onConnection(svc: ActiveService, socket: net.Socket): void {
     socket.on('error', () => socket.destroy());
     void this.#runStream(svc, socket);
@@ -426,7 +435,7 @@ export class Daemon extends EventEmitter {
       peer: { address: socket.remoteAddress ?? '<no address>', port: socket.remotePort ?? 0 },
       local: { address: socket.localAddress ?? '', port: socket.localPort ?? 0 },
     });
-    return runConnection(this.#host, conn, () => {
+    return runConnectionToEnd(this.#host, conn, () => {
       socket.end();
       socket.destroySoon();
     });
@@ -449,12 +458,12 @@ export class Daemon extends EventEmitter {
       local: { address: config.bind ?? '', port: config.port },
     });
     svc.inFlight++;
-    void runConnection(this.#host, conn, noop).finally(() => svc.inFlight--);
+    runConnection(this.#host, conn, noop, () => svc.inFlight--);
   }
 
   #onReady(svc: ActiveService, watched: WatchedSocket, peer: { address: string; port: number } | undefined): void {
     const conn = this.#connection(svc, { waiting: watched, peer, local: { address: svc.state.config.bind ?? '', port: svc.state.config.port } });
-    void runConnection(this.#host, conn, (_refusal: Refusal) => watched.refuse());
+    runConnection(this.#host, conn, (_refusal: Refusal) => watched.refuse());
   }
 }
 

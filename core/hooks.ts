@@ -72,13 +72,19 @@ export type DaemonHooks = ReturnType<typeof createHooks>;
 export function stampRefusals(hook: DaemonHooks['authorize'] | DaemonHooks['limit']): void {
   hook.intercept({
     register(tap: FullTap) {
-      if (tap.type !== 'promise' && tap.type !== 'sync') return tap;
-      const fn = tap.fn as (conn: Connection) => Refusal | void | Promise<Refusal | void>;
       const name = tap.name;
       const stamp = (r: Refusal | void) => (r === undefined ? r : r.by ? r : { ...r, by: name });
-      tap.fn = tap.type === 'sync'
-        ? (conn: Connection) => stamp(fn(conn) as Refusal | void)
-        : async (conn: Connection) => stamp(await fn(conn));
+      if (tap.type === 'sync') {
+        const fn = tap.fn as (conn: Connection) => Refusal | void;
+        tap.fn = (conn: Connection) => stamp(fn(conn));
+      } else if (tap.type === 'promise') {
+        const fn = tap.fn as (conn: Connection) => Promise<Refusal | void>;
+        tap.fn = async (conn: Connection) => stamp(await fn(conn));
+      } else {
+        const fn = tap.fn as (conn: Connection, callback: (error?: Error | null, r?: Refusal | void) => void) => void;
+        tap.fn = (conn: Connection, callback: (error?: Error | null, r?: Refusal | void) => void) =>
+          fn(conn, (error, r) => (error ? callback(error) : callback(null, stamp(r))));
+      }
       return tap;
     },
   });

@@ -30,6 +30,8 @@ export {
   replyAndClose,
   type InternalServiceSpec,
   type InternalContext,
+  type StreamAnswer,
   type StreamHandler,
   type StreamServe,
 } from '../internal-services/define.js';
+export { answerAndClose } from './answer.js';

@@ -1,13 +1,23 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
+import { nativeAccept } from './accept/native.js';
+import { NativeListener } from './accept/native-listener.js';
 import type { ServiceConfig } from './service-config.js';
 
-/** The listening socket of one service: a net.Server (stream) or a dgram socket. */
+/**
+ * The listening socket of one service: the native acceptor (stream, the daemon accepts), a
+ * net.Server (stream, without the native addon, or handed to the launcher for wait = yes), or
+ * a dgram socket.
+ */
 export type ListenHandle =
+  | { readonly kind: 'accept'; readonly listener: NativeListener }
   | { readonly kind: 'stream'; readonly server: net.Server }
   | { readonly kind: 'dgram'; readonly socket: dgram.Socket };
 
 export interface ListenHandlers {
+  /** A connection from the native acceptor: its descriptor and the peer's address. */
+  accepted(fd: number, address: string, port: number, listener: NativeListener): void;
+  /** A connection from net.Server (no native acceptor). */
   connection(socket: net.Socket): void;
   datagram(data: Buffer, rinfo: dgram.RemoteInfo): void;
   /** Accept errors (EMFILE...) after the socket is listening. */
@@ -26,6 +36,17 @@ function hostFor(config: ServiceConfig): string {
 export async function listen(config: ServiceConfig, handlers: ListenHandlers, { accept = true } = {}): Promise<ListenHandle> {
   const host = hostFor(config);
   const ipv6Only = config.family === 'IPv6' && config.v6only === true;
+  if (config.socketType === 'stream' && accept && nativeAccept) {
+    const listener = NativeListener.create(nativeAccept, {
+      family: config.family === 'IPv4' ? 4 : 6,
+      address: host,
+      port: config.port,
+      v6only: ipv6Only,
+      nodelay: config.flags.has('NODELAY'),
+      keepalive: config.flags.has('KEEPALIVE'),
+    }, handlers.accepted, handlers.error);
+    if (listener) return { kind: 'accept', listener };
+  }
   if (config.socketType === 'stream') {
     const server = net.createServer({
       noDelay: config.flags.has('NODELAY'),
@@ -61,7 +82,11 @@ export function closeHandle(handle: ListenHandle): Promise<void> {
   return new Promise((resolve) => {
     // The listening descriptor is closed at once; server.close()'s callback would also wait for
     // every accepted connection, which the daemon tracks as sessions instead.
-    if (handle.kind === 'stream') {
+    if (handle.kind === 'accept') {
+      handle.listener.close();
+      setImmediate(resolve);
+    }
+    else if (handle.kind === 'stream') {
       handle.server.close();
       setImmediate(resolve);
     }
@@ -76,6 +101,7 @@ export function closeHandle(handle: ListenHandle): Promise<void> {
 }
 
 export function boundPort(handle: ListenHandle): number {
+  if (handle.kind === 'accept') return handle.listener.port();
   return handle.kind === 'stream'
     ? (handle.server.address() as net.AddressInfo).port
     : handle.socket.address().port;

@@ -25,73 +25,168 @@ export interface PipelineHost {
 }
 
 const EMPTY_SPEC: LaunchSpec = Object.freeze({});
+const ADMITTED: Decision = Object.freeze({ admitted: true });
+const noop = (): void => undefined;
+
+type Callback<T> = (error: Error | null, result?: T) => void;
 
 /**
  * The only code that orders the stages: accept -> authorize -> limit -> decided ->
  * prepare -> launch -> log. A refusal is a value; an exception closes the connection
- * (fail closed) and is logged with the hook and plugin that threw.
+ * (fail closed) and is logged with the hook and plugin that threw. `onDone` runs once the
+ * connection is refused, launched, or failed.
+ *
+ * Written with tapable's callAsync rather than promises: sync taps then run as plain calls,
+ * and a connection whose taps are all synchronous (daytime, most refusals) goes through
+ * without a single promise. Every continuation catches its own errors, because tapable calls
+ * them outside its own try blocks.
  */
-export async function runConnection(host: PipelineHost, conn: Connection, onRefused: (refusal: Refusal) => void): Promise<void> {
+export function runConnection(host: PipelineHost, conn: Connection, onRefused: (refusal: Refusal) => void, onDone: () => void = noop): void {
   const { hooks } = host;
   let stage = 'accept';
   let slot: Slot | undefined;
-  try {
-    if (hooks.accept.isUsed()) await hooks.accept.promise(conn);
-    stage = 'authorize';
-    let refusal = hooks.authorize.isUsed() ? await hooks.authorize.promise(conn) : undefined;
-    if (!refusal) {
-      stage = 'limit';
-      const admission = await admit(host, conn);
-      refusal = admission.refusal;
-      slot = admission.slot;
+  let finished = false;
+
+  const fail = (error: unknown) => {
+    if (finished) return;
+    finished = true;
+    slot?.free();
+    slot = undefined;
+    const text = error instanceof Error ? error.message : String(error);
+    host.message('error', `${conn.service.id}: ${stage} failed: ${text}`);
+    try {
+      onRefused({ code: 'internal_error', detail: text, by: stage });
+    } finally {
+      onDone();
     }
-    const decision: Decision = refusal ? { admitted: false, refusal } : ADMITTED;
-    stage = 'decided';
-    if (hooks.decided.isUsed()) await hooks.decided.promise(conn, decision);
+  };
+  /** A continuation that turns both a hook's error and its own exceptions into `fail`. */
+  const step = <T>(next: (result: T | undefined) => void): Callback<T> => (error, result) => {
+    if (error) return fail(error);
+    try {
+      next(result);
+    } catch (thrown) {
+      fail(thrown);
+    }
+  };
+
+  const launched = step<Session | void>((session) => {
+    if (!session) throw new XinetdError('XI_ERR_NO_LAUNCHER', `no launcher claimed service ${conn.service.id}`);
+    finished = true;
+    track(host, conn, session, slot);
+    slot = undefined;
+    onDone();
+  });
+  const decided = (refusal: Refusal | void) => step<void>(() => {
     if (refusal) {
+      finished = true;
       host.log({ kind: 'fail', conn, refusal, time: host.now() });
-      onRefused(refusal);
+      try {
+        onRefused(refusal);
+      } finally {
+        onDone();
+      }
       return;
     }
     stage = 'prepare';
     const spec = hooks.prepare.call(EMPTY_SPEC, conn);
     stage = 'launch';
-    const session = await hooks.launch.promise(conn, spec);
-    if (!session) throw new XinetdError('XI_ERR_NO_LAUNCHER', `no launcher claimed service ${conn.service.id}`);
-    track(host, conn, session, slot);
-    slot = undefined;
-  } catch (error) {
-    slot?.free();
-    const text = error instanceof Error ? error.message : String(error);
-    host.message('error', `${conn.service.id}: ${stage} failed: ${text}`);
-    onRefused({ code: 'internal_error', detail: text, by: stage });
+    hooks.launch.callAsync(conn, spec, launched);
+  });
+  const decide = (refusal: Refusal | void) => {
+    stage = 'decided';
+    const after = decided(refusal);
+    if (hooks.decided.isUsed()) hooks.decided.callAsync(conn, refusal ? { admitted: false, refusal } : ADMITTED, after);
+    else after(null);
+  };
+  const authorized = step<Refusal | void>((refusal) => {
+    if (refusal) return decide(refusal);
+    stage = 'limit';
+    admit(host, conn, (error, admission) => {
+      if (error) return fail(error);
+      slot = admission?.slot;
+      try {
+        decide(admission?.refusal);
+      } catch (thrown) {
+        fail(thrown);
+      }
+    });
+  });
+  const accepted = step<void>(() => {
+    stage = 'authorize';
+    if (hooks.authorize.isUsed()) hooks.authorize.callAsync(conn, authorized);
+    else authorized(null);
+  });
+
+  try {
+    if (hooks.accept.isUsed()) hooks.accept.callAsync(conn, accepted);
+    else accepted(null);
+  } catch (thrown) {
+    fail(thrown);
   }
 }
 
-const ADMITTED: Decision = Object.freeze({ admitted: true });
+/** runConnection as a promise that settles when the connection is refused, launched, or failed. */
+export function runConnectionToEnd(host: PipelineHost, conn: Connection, onRefused: (refusal: Refusal) => void): Promise<void> {
+  return new Promise((resolve) => runConnection(host, conn, onRefused, resolve));
+}
 
 interface Slot {
   free(): void;
 }
 
-/** The tail of each host's admission queue. */
-const admissions = new WeakMap<PipelineHost, Promise<unknown>>();
+interface Admission {
+  readonly refusal: Refusal | void;
+  readonly slot: Slot | undefined;
+}
+
+/** Each host's admission queue: connections waiting for the limit hook while one runs. */
+interface AdmissionQueue {
+  busy: boolean;
+  readonly waiting: Array<() => void>;
+}
+const queues = new WeakMap<PipelineHost, AdmissionQueue>();
 
 /**
  * Admission is atomic, as in xinetd's single-threaded loop: one connection at a time runs the
  * limit hook and, when admitted, takes its slot before the next one is decided. Limit taps may
- * await and launching is asynchronous, so without this a burst would pass instances /
- * per_source / -limit before any of it is counted. (Datagrams served in the daemon are never
- * counted as running servers, so they take no slot.)
+ * be asynchronous and launching is, so without this a burst would pass instances / per_source /
+ * -limit before any of it is counted. With synchronous limit taps the queue is never used.
+ * (Datagrams served in the daemon are never counted as running servers, so they take no slot.)
  */
-function admit(host: PipelineHost, conn: Connection): Promise<{ refusal: Refusal | void; slot: Slot | undefined }> {
-  const decide = async () => {
-    const refusal = host.hooks.limit.isUsed() ? await host.hooks.limit.promise(conn) : undefined;
-    return { refusal, slot: refusal || conn.datagram ? undefined : takeSlot(host, conn) };
+function admit(host: PipelineHost, conn: Connection, done: Callback<Admission>): void {
+  let queue = queues.get(host);
+  if (!queue) queues.set(host, (queue = { busy: false, waiting: [] }));
+  const q = queue;
+  const run = () => {
+    q.busy = true;
+    let settled = false;
+    const finish = (error: Error | null, refusal?: Refusal | void) => {
+      if (settled) return;
+      settled = true;
+      let slot: Slot | undefined;
+      try {
+        if (!error && !refusal && !conn.datagram) slot = takeSlot(host, conn);
+      } catch (thrown) {
+        error = thrown instanceof Error ? thrown : new Error(String(thrown));
+      }
+      q.busy = false;
+      const next = q.waiting.shift();
+      try {
+        done(error, error ? undefined : { refusal, slot });
+      } finally {
+        next?.();
+      }
+    };
+    try {
+      if (host.hooks.limit.isUsed()) host.hooks.limit.callAsync(conn, finish);
+      else finish(null);
+    } catch (thrown) {
+      finish(thrown instanceof Error ? thrown : new Error(String(thrown)));
+    }
   };
-  const result = (admissions.get(host) ?? Promise.resolve()).then(decide);
-  admissions.set(host, result.catch(() => undefined));
-  return result;
+  if (q.busy) q.waiting.push(run);
+  else run();
 }
 
 function takeSlot(host: PipelineHost, conn: Connection): Slot {

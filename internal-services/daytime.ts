@@ -1,4 +1,4 @@
-import { replyAndClose, type InternalServiceSpec } from './define.js';
+import type { InternalServiceSpec } from './define.js';
 import { zoneAbbreviations } from './zone-name.js';
 
 const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
@@ -27,6 +27,6 @@ export function daytimeBytes(now = Date.now()): Buffer {
 /** daytime: the string, then close (stream); the string as the reply (dgram). Never forks in xinetd. */
 export const daytime: InternalServiceSpec = {
   name: 'daytime',
-  stream: { mode: 'reply', serve: (socket) => replyAndClose(socket, daytimeBytes()) },
+  stream: { mode: 'reply', answer: () => daytimeBytes() },
   dgram: (datagram) => datagram.reply(daytimeBytes()),
 };

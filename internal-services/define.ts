@@ -16,16 +16,20 @@ export interface InternalContext<Data = undefined> {
 
 export type StreamServe<Data> = (socket: Socket, ctx: InternalContext<Data>, conn: Connection) => void;
 
+/** The bytes of a short answer, computed per connection. */
+export type StreamAnswer<Data> = (ctx: InternalContext<Data>, conn: Connection) => Uint8Array | string;
+
 /**
  * A stream handler. `session` (the default): a running server as xinetd counts its forked
  * children (instances, per_source, EXIT logged); it ends when the socket closes, and the
  * handler must call `socket.resume()` to read. `reply`: answered at once and closed, like
- * xinetd's in-process daytime and time (not counted, no EXIT); use `replyAndClose`.
+ * xinetd's in-process daytime and time (not counted, no EXIT): either `answer` returns the
+ * bytes and the core sends them and closes (the cheapest path: no stream object is made), or
+ * `serve` gets the socket and calls `replyAndClose`.
  */
-export interface StreamHandler<Data> {
-  readonly mode: 'session' | 'reply';
-  readonly serve: StreamServe<Data>;
-}
+export type StreamHandler<Data> =
+  | { readonly mode: 'session' | 'reply'; readonly serve: StreamServe<Data> }
+  | { readonly mode: 'reply'; readonly answer: StreamAnswer<Data> };
 
 export interface InternalServiceSpec<Data = undefined> {
   /** Matched against the service **name** (not its id), as xinetd does. */
@@ -45,7 +49,7 @@ export interface InternalServiceSpec<Data = undefined> {
 /**
  * Register an internal service (`type = INTERNAL`) from a plugin of its own:
  *
- *     export default defineInternalService({ name: 'quote', stream: (socket) => replyAndClose(socket, 'hi\r\n') });
+ *     export default defineInternalService({ name: 'quote', stream: { mode: 'reply', answer: () => 'hi\r\n' } });
  *
  * The result is a plugin factory; list the module in `plugins` like any other plugin.
  */

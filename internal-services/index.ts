@@ -40,11 +40,11 @@ export default definePlugin(() => ({
       if (!guarding) {
         // Tapped on first need only: daemons without such services keep an untouched authorize path.
         guarding = true;
-        daemon.hooks.authorize.tapPromise({ name: PLUGIN_NAME, stage: AuthorizeStage.ADDRESS }, async (conn) =>
+        daemon.hooks.authorize.tap({ name: PLUGIN_NAME, stage: AuthorizeStage.ADDRESS }, (conn) =>
           loopbackOnly.has(conn.service) && !isLoopback(conn.peer?.address) ? refuse('address', 'administrative service: loopback clients only') : undefined);
       }
     });
 
-    daemon.hooks.launch.tapPromise(PLUGIN_NAME, async (conn) => bound.get(conn.service)?.(conn));
+    daemon.hooks.launch.tap(PLUGIN_NAME, (conn) => bound.get(conn.service)?.(conn));
   },
 }));

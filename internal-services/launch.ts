@@ -1,3 +1,4 @@
+import { answerAndClose } from '../core/answer.js';
 import type { Connection } from '../core/connection.js';
 import type { Daemon } from '../core/daemon.js';
 import type { ServiceConfig } from '../core/service-config.js';
@@ -21,7 +22,17 @@ export function bindService(spec: InternalServiceSpec<unknown>, service: Service
     };
   }
   if (!spec.stream) return undefined;
-  const { mode, serve }: StreamHandler<unknown> = typeof spec.stream === 'function' ? { mode: 'session', serve: spec.stream } : spec.stream;
+  const handler: StreamHandler<unknown> = typeof spec.stream === 'function' ? { mode: 'session', serve: spec.stream } : spec.stream;
+  if ('answer' in handler) {
+    const answer = handler.answer;
+    // Asking for conn.socket would make the stream object this path exists to avoid.
+    return (conn) => {
+      if (conn.datagram || conn.waiting) return undefined;
+      answerAndClose(conn, answer(ctx, conn));
+      return REPLY_SESSION;
+    };
+  }
+  const { mode, serve } = handler;
   if (mode === 'reply') {
     return (conn) => {
       if (!conn.socket) return undefined;

@@ -1,4 +1,4 @@
-import { replyAndClose, type InternalServiceSpec } from './define.js';
+import type { InternalServiceSpec } from './define.js';
 
 /** Seconds between 1900-01-01 and 1970-01-01 (RFC 868). */
 const EPOCH_1900 = 2208988800;
@@ -13,6 +13,6 @@ export function timeBytes(now = Date.now()): Buffer {
 /** time: 4 bytes then close (stream); 4 bytes as the reply (dgram). Never forks in xinetd. */
 export const time: InternalServiceSpec = {
   name: 'time',
-  stream: { mode: 'reply', serve: (socket) => replyAndClose(socket, timeBytes()) },
+  stream: { mode: 'reply', answer: () => timeBytes() },
   dgram: (datagram) => datagram.reply(timeBytes()),
 };

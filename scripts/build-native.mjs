@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // Builds the native helpers into dist/native/: xinetd-ts-launcher (core/launcher/launcher.c) and
-// xinetd-ts-syslog-relay (plugins/logging/native/syslog-relay.c, the bridge to /dev/log).
+// xinetd-ts-syslog-relay (plugins/logging/native/syslog-relay.c, the bridge to /dev/log), and the
+// native accept path, a Node-API addon (core/accept/acceptor.c -> acceptor.node) built against the
+// headers of the Node that runs this script. Without those headers the addon is skipped and the
+// daemon accepts through net.Server (slower, same behaviour).
 // Skips a build when the binary is newer than its source (use --force to rebuild).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, statSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,7 +14,19 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const targets = [
   { source: join(root, 'core', 'launcher', 'launcher.c'), output: join(root, 'dist', 'native', 'xinetd-ts-launcher') },
   { source: join(root, 'plugins', 'logging', 'native', 'syslog-relay.c'), output: join(root, 'dist', 'native', 'xinetd-ts-syslog-relay') },
+  { source: join(root, 'core', 'accept', 'acceptor.c'), output: join(root, 'dist', 'native', 'acceptor.node'), addon: true },
 ];
+
+/** Node's own headers (node_api.h, uv.h): <prefix>/include/node for the running node. */
+function nodeHeaders() {
+  const prefixes = [process.config?.variables?.node_prefix, dirname(dirname(process.execPath))];
+  for (const prefix of prefixes) {
+    if (typeof prefix !== 'string' || prefix.length === 0) continue;
+    const dir = join(prefix, 'include', 'node');
+    if (existsSync(join(dir, 'node_api.h')) && existsSync(join(dir, 'uv.h'))) return dir;
+  }
+  return undefined;
+}
 const force = process.argv.includes('--force');
 
 function mtime(path) {
@@ -50,10 +65,19 @@ if (compiler === undefined) {
   process.exit(1);
 }
 
-for (const { source, output } of stale) {
+for (const { source, output, addon } of stale) {
   mkdirSync(dirname(output), { recursive: true });
   const tmp = `${output}.tmp-${process.pid}`;
   const args = ['-O2', '-Wall', '-Wextra', '-std=gnu11', '-o', tmp, source];
+  if (addon) {
+    const headers = nodeHeaders();
+    if (headers === undefined) {
+      rmSync(output, { force: true });
+      console.warn(`build-native: no Node headers (node_api.h) for ${process.execPath}: skipping ${output}; the daemon accepts through net.Server`);
+      continue;
+    }
+    args.unshift('-shared', '-fPIC', '-I', headers);
+  }
   const r = spawnSync(compiler, args, { stdio: 'inherit' });
   if (r.error || r.status !== 0) {
     rmSync(tmp, { force: true });

@@ -30,20 +30,23 @@ export default definePlugin(() => ({
       }
     });
 
-    daemon.hooks.authorize.tapPromise({ name: PLUGIN_NAME, stage: AuthorizeStage.ADDRESS }, async (conn: Connection): Promise<Refusal | void> => {
+    // Callback style: a synchronous answer unless a rule needs the client's host name.
+    daemon.hooks.authorize.tapAsync({ name: PLUGIN_NAME, stage: AuthorizeStage.ADDRESS }, (conn: Connection, callback: (error: Error | null, refusal?: Refusal | void) => void) => {
       const onlyFrom = conn.service.values.get(keys.onlyFrom);
       const noAccess = conn.service.values.get(keys.noAccess);
-      if ((!onlyFrom && !noAccess) || !conn.peer) return undefined;
+      if ((!onlyFrom && !noAccess) || !conn.peer) return callback(null);
       const address = conn.peer.address;
-      const needsName = onlyFrom?.needsName || noAccess?.needsName;
-      const name = needsName ? (await names.lookup(address)).name : undefined;
-      const decision = decideAccess(onlyFrom, noAccess, clientAddress(address), name);
-      if (decision.admitted) return explainNote(conn, decision.detail);
-      if (decision.tie) daemon.message('error', `Service=${conn.service.id}: only_from list and no_access list match equally the address ${address}`);
-      return refuse('address', decision.detail);
+      const decide = (name: string | undefined): Refusal | void => {
+        const decision = decideAccess(onlyFrom, noAccess, clientAddress(address), name);
+        if (decision.admitted) return explainNote(conn, decision.detail);
+        if (decision.tie) daemon.message('error', `Service=${conn.service.id}: only_from list and no_access list match equally the address ${address}`);
+        return refuse('address', decision.detail);
+      };
+      if (!(onlyFrom?.needsName || noAccess?.needsName)) return callback(null, decide(undefined));
+      names.lookup(address).then((host) => callback(null, decide(host.name)), (error: Error) => callback(error));
     });
 
-    daemon.hooks.authorize.tapPromise({ name: PLUGIN_NAME, stage: AuthorizeStage.TIME }, async (conn: Connection): Promise<Refusal | void> => {
+    daemon.hooks.authorize.tap({ name: PLUGIN_NAME, stage: AuthorizeStage.TIME }, (conn: Connection): Refusal | void => {
       const times = conn.service.values.get(keys.accessTimes);
       if (!times) return undefined;
       const inside = intervalAt(times.intervals, new Date(conn.startedAt));

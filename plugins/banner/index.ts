@@ -1,6 +1,7 @@
 import type { Connection } from '../../core/connection.js';
 import type { Daemon } from '../../core/daemon.js';
 import { definePlugin } from '../../core/plugin.js';
+import type { Decision } from '../../core/refusal.js';
 import { flushed, sendFile, type SendResult } from './send-file.js';
 
 const PLUGIN_NAME = 'xinetd-ts:banner';
@@ -37,18 +38,17 @@ export default definePlugin((options: BannerOptions = {}) => ({
       return 'sent';
     };
 
-    daemon.hooks.accept.tapPromise(PLUGIN_NAME, async (conn) => {
-      const path = conn.socket && conn.service.values.get(banner);
+    daemon.hooks.accept.tap(PLUGIN_NAME, (conn) => {
+      const path = conn.service.values.get(banner);
       // Started, not awaited: the checks run while the banner is being written.
-      if (path) first.set(conn, send(conn, path, conn.startedAt + timeoutMs));
+      if (path && conn.socket) first.set(conn, send(conn, path, conn.startedAt + timeoutMs));
     });
 
-    daemon.hooks.decided.tapPromise(PLUGIN_NAME, async (conn, decision) => {
+    const finish = async (conn: Connection, decision: Decision, path: string | undefined, pending: Promise<SendResult> | undefined): Promise<void> => {
       const socket = conn.socket;
       if (!socket) return;
-      const path = conn.service.values.get(decision.admitted ? success : fail);
       const deadline = Date.now() + timeoutMs;
-      let result = (await first.get(conn)) ?? 'sent';
+      let result = (await pending) ?? 'sent';
       if (path && result === 'sent') result = await send(conn, path, deadline);
       if (result === 'sent' && !(await flushed(socket, deadline))) result = 'stalled';
       if (result === 'stalled' || result === 'closed') {
@@ -56,6 +56,14 @@ export default definePlugin((options: BannerOptions = {}) => ({
         // An admitted client that cannot take its banner is dropped before its server starts.
         if (decision.admitted) throw new Error(`banner not read by ${conn.peer?.address ?? 'the client'} within ${timeoutMs} ms; connection dropped`);
       }
+    };
+
+    // Callback style: a connection with no banner written and none to write continues at once.
+    daemon.hooks.decided.tapAsync(PLUGIN_NAME, (conn, decision, callback) => {
+      const path = conn.service.values.get(decision.admitted ? success : fail);
+      const pending = first.get(conn);
+      if (!path && !pending) return callback(null);
+      finish(conn, decision, path, pending).then(() => callback(null), (error: Error) => callback(error));
     });
   },
 }));

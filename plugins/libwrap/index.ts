@@ -9,7 +9,7 @@ import type { ServiceConfig } from '../../core/service-config.js';
 import { nameResolverFor } from '../access/reverse-lookup.js';
 import { libwrapDaemonName } from './daemon-name.js';
 import { parseHostsTable, type HostsDiagnostic, type HostsTable } from './hosts-files.js';
-import { hostsAccess } from './hosts-match.js';
+import { hostsAccess, type WrapVerdict } from './hosts-match.js';
 import { PatternFiles, wrapRequest } from './request.js';
 import { RECHECK_MS, WatchedFile, type FileState } from './watched-file.js';
 
@@ -92,15 +92,32 @@ export default definePlugin((options: LibwrapOptions = {}) => ({
       return state ? tableOf(state) : file.current().then(tableOf);
     };
 
-    daemon.hooks.authorize.tapPromise({ name: PLUGIN_NAME, stage: AuthorizeStage.LIBWRAP }, async (conn: Connection): Promise<Refusal | void> => {
-      const name = daemonNames.get(conn.service);
-      if (name === undefined) return undefined;
-      const [a, d] = await Promise.all([table(allow), table(deny)]);
-      if (typeof a === 'string' || typeof d === 'string') return refuse('libwrap', typeof a === 'string' ? a : (d as string));
-      const verdict = await hostsAccess(a, d, wrapRequest(name, conn.peer?.address, () => conn.local?.address, names, patternFiles));
+    type Done = (error: Error | null, refusal?: Refusal | void) => void;
+    const judge = (conn: Connection, name: string, verdict: WrapVerdict): Refusal | void => {
       if (verdict.allowed) return explainNote(conn, `libwrap=${name}: ${verdict.reason}`);
       daemon.message('info', `libwrap refused connection to ${conn.service.id} (libwrap=${name}) from ${conn.peer?.address ?? '<no address>'}`);
       return refuse('libwrap', `libwrap=${name}: ${verdict.reason}`);
+    };
+    const check = (conn: Connection, name: string, a: HostsTable | string, d: HostsTable | string, callback: Done): void => {
+      if (typeof a === 'string' || typeof d === 'string') return callback(null, refuse('libwrap', typeof a === 'string' ? a : (d as string)));
+      // No rules at all (Debian's stock files): allowed, with nothing to match.
+      if (a.rules.length === 0 && d.rules.length === 0) return callback(null, judge(conn, name, { allowed: true, reason: `no rule in ${a.file} or ${d.file} matches` }));
+      hostsAccess(a, d, wrapRequest(name, conn.peer?.address, () => conn.local?.address, names, patternFiles))
+        .then((verdict) => callback(null, judge(conn, name, verdict)), (error: Error) => callback(error));
+    };
+
+    // Callback style: with both files cached (checked at most once a second) and no rule that
+    // needs a lookup, the answer is synchronous.
+    daemon.hooks.authorize.tapAsync({ name: PLUGIN_NAME, stage: AuthorizeStage.LIBWRAP }, (conn: Connection, callback: Done) => {
+      const name = daemonNames.get(conn.service);
+      if (name === undefined) return callback(null);
+      const a = table(allow);
+      const d = table(deny);
+      if (a instanceof Promise || d instanceof Promise) {
+        Promise.all([a, d]).then(([ta, td]) => check(conn, name, ta, td, callback), (error: Error) => callback(error));
+        return;
+      }
+      check(conn, name, a, d, callback);
     });
   },
 }));

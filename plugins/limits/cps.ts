@@ -12,7 +12,7 @@ import { switchOff } from './switch-off.js';
  */
 export function tapCps(daemon: Daemon, keys: LimitKeys, clock?: Clock): void {
   const windows = new WeakMap<ServiceConfig, CpsWindow>();
-  daemon.hooks.limit.tapPromise({ name: PLUGIN_NAME, stage: LimitStage.CPS }, async (conn) => {
+  daemon.hooks.limit.tap({ name: PLUGIN_NAME, stage: LimitStage.CPS }, (conn) => {
     const cps = conn.service.values.get(keys.cps) ?? DEFAULT_CPS;
     if (cps.rate === 0) return undefined;
     let window = windows.get(conn.service);

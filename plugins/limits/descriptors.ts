@@ -57,8 +57,8 @@ export function tapDescriptors(daemon: Daemon, keys: LimitKeys, limit = openFile
   daemon.on('descriptors-exhausted', stop);
   if (limit === undefined) return;
   const { soft, hard } = descriptorCeilings(limit);
-  daemon.hooks.limit.tapPromise({ name: PLUGIN_NAME, stage: DESCRIPTORS_STAGE }, async (conn) => {
-    const fd = conn.socket ? descriptorOf(conn.socket) : undefined;
+  daemon.hooks.limit.tap({ name: PLUGIN_NAME, stage: DESCRIPTORS_STAGE }, (conn) => {
+    const fd = conn.descriptor ?? (conn.socket ? descriptorOf(conn.socket) : undefined);
     if (fd === undefined || fd < soft) return undefined;
     if (fd < hard && !holdsDescriptors(daemon, conn.state)) return undefined;
     stop(conn.state);

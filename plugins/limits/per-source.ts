@@ -30,7 +30,7 @@ export function tapPerSource(daemon: Daemon, keys: LimitKeys): void {
     return n;
   };
 
-  daemon.hooks.limit.tapPromise({ name: PLUGIN_NAME, stage: LimitStage.PER_SOURCE }, async (conn) => {
+  daemon.hooks.limit.tap({ name: PLUGIN_NAME, stage: LimitStage.PER_SOURCE }, (conn) => {
     const { max, prefix6 } = conn.service.values.get(keys.perSource)!;
     if (max === Number.POSITIVE_INFINITY) return undefined;
     const source = sourceKey(conn.peer?.address);

@@ -7,7 +7,7 @@ import { PLUGIN_NAME } from './attributes.js';
 export function tapProcessLimit(daemon: Daemon): void {
   const limit = daemon.options.processLimit;
   if (!limit) return;
-  daemon.hooks.limit.tapPromise({ name: PLUGIN_NAME, stage: LimitStage.PROCESS }, async () => {
+  daemon.hooks.limit.tap({ name: PLUGIN_NAME, stage: LimitStage.PROCESS }, () => {
     if (daemon.runningServers + 1 <= limit) return undefined;
     return refuse('process_limit', `${daemon.runningServers} of ${limit} servers running (-limit)`);
   });

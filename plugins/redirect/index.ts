@@ -38,10 +38,13 @@ export default definePlugin(() => ({
     daemon.hooks.ready.tapPromise(PLUGIN_NAME, resolveNames);
     daemon.hooks.reloaded.tapPromise(PLUGIN_NAME, resolveNames);
 
-    daemon.hooks.launch.tapPromise(PLUGIN_NAME, async (conn) => {
+    // Callback style: services without redirect pass on synchronously.
+    daemon.hooks.launch.tapAsync(PLUGIN_NAME, (conn, _spec, callback) => {
       const plan = plans.get(conn.service);
-      if (!plan || !conn.socket) return undefined;
-      return proxy(conn.socket, plan.resolved ?? (await plan.current(daemon)), plan.options);
+      if (!plan || conn.datagram || conn.waiting || !conn.socket) return callback(null);
+      const socket = conn.socket;
+      if (plan.resolved) return callback(null, proxy(socket, plan.resolved, plan.options));
+      plan.current(daemon).then((targets) => callback(null, proxy(socket, targets, plan.options)), (error: Error) => callback(error));
     });
   },
 }));

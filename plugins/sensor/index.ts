@@ -54,7 +54,7 @@ export default definePlugin(() => ({
     });
     daemon.hooks.close.tapPromise(PLUGIN_NAME, async () => clearInterval(sweeper));
 
-    daemon.hooks.authorize.tapPromise({ name: PLUGIN_NAME, stage: AuthorizeStage.SENSOR }, async (conn): Promise<Refusal | void> => {
+    daemon.hooks.authorize.tap({ name: PLUGIN_NAME, stage: AuthorizeStage.SENSOR }, (conn): Refusal | void => {
       const address = conn.peer?.address;
       if (!address) return isSensor(conn) ? refuse('address', `SENSOR service ${conn.service.id}`) : undefined;
       if (!isSensor(conn)) {
@@ -72,7 +72,7 @@ export default definePlugin(() => ({
     });
 
     // Never reached (every sensor request is refused above); closes the connection if it were.
-    daemon.hooks.launch.tapPromise(PLUGIN_NAME, async (conn): Promise<Session | void> => {
+    daemon.hooks.launch.tap(PLUGIN_NAME, (conn): Session | void => {
       if (!isSensor(conn)) return undefined;
       conn.socket?.resume();
       conn.socket?.destroy();

@@ -66,17 +66,19 @@ export function applyIdent(daemon: Daemon, keys: LoggingKeys): void {
 
   // Last authorize tap, after the address and libwrap checks. Not a limit tap: limits are decided
   // one connection at a time, and a slow ident server must never hold up anybody else.
-  daemon.hooks.authorize.tapPromise({ name: TAP, stage: AuthorizeStage.LIBWRAP + 100 }, async (conn) => {
+  // Callback style: services without USERID continue synchronously.
+  daemon.hooks.authorize.tapAsync({ name: TAP, stage: AuthorizeStage.LIBWRAP + 100 }, (conn, callback) => {
     const plan = plans.get(conn.service);
-    if (!plan?.onSuccess) return undefined;
+    if (!plan?.onSuccess) return callback(null);
     lookedUp.add(conn);
-    const result = await lookup(conn);
-    if (!result.ok) return plan.idOnly ? refuse(IDONLY_REFUSAL, result.reason) : undefined;
-    record(conn, result);
-    return undefined;
+    lookup(conn).then((result) => {
+      if (!result.ok) return callback(null, plan.idOnly ? refuse(IDONLY_REFUSAL, result.reason) : undefined);
+      record(conn, result);
+      callback(null);
+    }, (error: Error) => callback(error));
   });
 
-  daemon.hooks.decided.tapPromise(TAP, async (conn, decision) => {
+  daemon.hooks.decided.tap(TAP, (conn, decision) => {
     const plan = plans.get(conn.service);
     if (!plan) return;
     if (!decision.admitted && plan.onFailure && decision.refusal.code !== IDONLY_REFUSAL && !lookedUp.has(conn)) {

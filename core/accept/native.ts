@@ -1,0 +1,37 @@
+/**
+ * The native accept addon (core/accept/acceptor.c, built into dist/native/acceptor.node), or
+ * undefined when it was not built (no Node headers at install time) or is switched off with
+ * XINETD_TS_NATIVE_ACCEPT=0. The daemon then accepts through net.Server: same behaviour, more
+ * CPU per connection.
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** An opaque handle to one polling acceptor; invalid after stop(). */
+export type AcceptorHandle = { readonly __acceptor: unique symbol };
+
+export interface NativeAccept {
+  /** A bound, listening, non-blocking, close-on-exec TCP socket. Throws an Error with errno and syscall. */
+  listen(family: 4 | 6, address: string, port: number, v6only: boolean, backlog: number): number;
+  /** Poll `fd` on the event loop; `fd < 0` in the callback is -errno of a failed accept (polling paused). */
+  start(fd: number, nodelay: boolean, keepalive: boolean, onConnection: (fd: number, address: string, port: number) => void): AcceptorHandle;
+  pause(acceptor: AcceptorHandle): void;
+  resume(acceptor: AcceptorHandle): void;
+  /** Stop polling and close the listening descriptor. */
+  stop(acceptor: AcceptorHandle): void;
+  localEndpoint(fd: number): [string, number] | undefined;
+  /** One non-blocking send: bytes written, or -errno. */
+  answer(fd: number, data: Uint8Array): number;
+  close(fd: number): void;
+}
+
+function load(): NativeAccept | undefined {
+  if (process.env.XINETD_TS_NATIVE_ACCEPT === '0') return undefined;
+  try {
+    return createRequire(import.meta.url)(fileURLToPath(new URL('../../native/acceptor.node', import.meta.url))) as NativeAccept;
+  } catch {
+    return undefined;
+  }
+}
+
+export const nativeAccept: NativeAccept | undefined = load();
