@@ -71,6 +71,18 @@ export class AcceptedConnection implements Connection {
     return socket;
   }
 
+  /**
+   * Hand the descriptor over (to the launcher) when no stream was made for it: the caller owns
+   * it from now on. undefined when a socket exists (use it) or the connection is closed.
+   */
+  takeDescriptor(): number | undefined {
+    if (this.#socket || this.#fd < 0) return undefined;
+    if (this.#local === undefined) void this.local; // records may ask after the hand-over
+    const fd = this.#fd;
+    this.#fd = -1;
+    return fd;
+  }
+
   /** Send `data` and close (the core's answer-and-close, used by daytime and time). */
   answer(data: Uint8Array): void {
     if (this.#socket) {
@@ -102,4 +114,9 @@ export class AcceptedConnection implements Connection {
     this.#native.close(this.#fd);
     this.#fd = -1;
   }
+}
+
+/** The bare descriptor of a natively accepted connection with no stream made yet (see takeDescriptor). */
+export function takeDescriptor(conn: Connection): number | undefined {
+  return conn instanceof AcceptedConnection ? conn.takeDescriptor() : undefined;
 }

@@ -17,6 +17,9 @@
  *   localEndpoint(fd) -> [address, port] | undefined
  *   answer(fd, buffer) -> bytes written or -errno (never blocks; the descriptor stays open)
  *   close(fd)                           shutdown(SHUT_WR), then close
+ *   release(fd)                         close only (a descriptor shared with another process)
+ *   channel() -> [ours, theirs]         a SOCK_SEQPACKET pair for the launcher; ours non-blocking
+ *   sendDescriptor(channel, fd, text) -> 0 or -errno   one packet: text + fd (SCM_RIGHTS)
  */
 #define _GNU_SOURCE
 #include <node_api.h>
@@ -24,6 +27,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -340,6 +344,67 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value js_release(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int fd = -1;
+  napi_get_value_int32(env, argv[0], &fd);
+  if (fd >= 0) close(fd);
+  return NULL;
+}
+
+static napi_value js_channel(napi_env env, napi_callback_info info) {
+  (void)info;
+  int pair[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) return throw_errno(env, errno, "socketpair");
+  int flags = fcntl(pair[0], F_GETFL);
+  fcntl(pair[0], F_SETFL, flags | O_NONBLOCK);
+  napi_value result, ours, theirs;
+  napi_create_array_with_length(env, 2, &result);
+  napi_create_int32(env, pair[0], &ours);
+  napi_create_int32(env, pair[1], &theirs);
+  napi_set_element(env, result, 0, ours);
+  napi_set_element(env, result, 1, theirs);
+  return result;
+}
+
+static napi_value js_send_descriptor(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int channel = -1, fd = -1;
+  napi_get_value_int32(env, argv[0], &channel);
+  napi_get_value_int32(env, argv[1], &fd);
+  char text[65536];
+  size_t length = 0;
+  if (napi_get_value_string_latin1(env, argv[2], text, sizeof text, &length) != napi_ok || length >= sizeof text - 1) {
+    napi_value result;
+    napi_create_int32(env, -EMSGSIZE, &result);
+    return result;
+  }
+  struct iovec iov = {text, length};
+  char control[CMSG_SPACE(sizeof(int))];
+  memset(control, 0, sizeof control);
+  struct msghdr message;
+  memset(&message, 0, sizeof message);
+  message.msg_iov = &iov;
+  message.msg_iovlen = 1;
+  message.msg_control = control;
+  message.msg_controllen = sizeof control;
+  struct cmsghdr *c = CMSG_FIRSTHDR(&message);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  ssize_t n;
+  do n = sendmsg(channel, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  napi_value result;
+  napi_create_int32(env, n < 0 ? -errno : 0, &result);
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor properties[] = {
     {"listen", NULL, js_listen, NULL, NULL, NULL, napi_default, NULL},
@@ -350,6 +415,9 @@ NAPI_MODULE_INIT() {
     {"localEndpoint", NULL, js_local_endpoint, NULL, NULL, NULL, napi_default, NULL},
     {"answer", NULL, js_answer, NULL, NULL, NULL, napi_default, NULL},
     {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
+    {"release", NULL, js_release, NULL, NULL, NULL, napi_default, NULL},
+    {"channel", NULL, js_channel, NULL, NULL, NULL, napi_default, NULL},
+    {"sendDescriptor", NULL, js_send_descriptor, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);
   return exports;

@@ -22,7 +22,14 @@ export interface NativeAccept {
   localEndpoint(fd: number): [string, number] | undefined;
   /** One non-blocking send: bytes written, or -errno. */
   answer(fd: number, data: Uint8Array): number;
+  /** shutdown(SHUT_WR), then close: the client gets a FIN even if its bytes were never read. */
   close(fd: number): void;
+  /** close only (a descriptor another process shares, such as a channel end). */
+  release(fd: number): void;
+  /** A SOCK_SEQPACKET socketpair, both ends close-on-exec, ours non-blocking: [ours, theirs]. */
+  channel(): [number, number];
+  /** One packet holding `text` (latin1, < 64 KiB) and a copy of `fd`: 0, or -errno (-EAGAIN when full). */
+  sendDescriptor(channel: number, fd: number, text: string): number;
 }
 
 function load(): NativeAccept | undefined {

@@ -12,7 +12,8 @@ import { readFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type * as dgram from 'node:dgram';
-import type * as net from 'node:net';
+import * as net from 'node:net';
+import { nativeAccept } from '../accept/native.js';
 import type { LaunchPlan, ServerExit } from './launch-plan.js';
 
 /** Where a datagram came from (dgram wait = yes); stream wait = yes has no address. */
@@ -366,6 +367,9 @@ export class LauncherProcess extends EventEmitter {
    * every later message to this process, so the pool sends the next connection elsewhere.
    */
   private handlesAwaitingAck = 0;
+  /** Our end of the descriptor channel of the current launcher process (native accept path). */
+  private channel: number | undefined;
+  private readonly inlinePlans = new WeakMap<readonly string[], RegisteredPlan & { readonly text: string }>();
 
   private constructor(private readonly binary: string) {
     super();
@@ -414,6 +418,18 @@ export class LauncherProcess extends EventEmitter {
    * on the socket (a banner) are flushed first; the daemon's copy is closed once the launcher
    * has it. Create the server with `pauseOnConnect: true` so no client data is read here.
    */
+  /**
+   * Start a server on an accepted descriptor that has no net.Socket (the native accept path).
+   * The descriptor is this call's from now on: it travels with the command over the descriptor
+   * channel and the daemon's copy is closed at once, or, without a channel, it is wrapped in a
+   * socket and sent over IPC.
+   */
+  launchWithDescriptor(fd: number, plan: LaunchPlan): Promise<RunningServer> {
+    // Inline, not a registered plan: registrations travel over IPC, and the two channels are
+    // not ordered with each other.
+    return this.startServer((id) => `spawn ${id} ${this.inlinePlanTokens(plan)}`, undefined, undefined, fd);
+  }
+
   async launchWithSocket(socket: net.Socket, plan: LaunchPlan): Promise<RunningServer> {
     if (socket.writableLength > 0) {
       await new Promise<void>((resolve) => socket.write(Buffer.alloc(0), () => resolve()));
@@ -488,7 +504,7 @@ export class LauncherProcess extends EventEmitter {
   // -------------------------------------------------------------- internals
 
   /** @internal */
-  startServer(command: (id: string) => string, socket?: net.Socket, watched?: Watched): Promise<RunningServer> {
+  startServer(command: (id: string) => string, socket?: net.Socket, watched?: Watched, fd?: number): Promise<RunningServer> {
     const id = String(this.nextId++);
     const started = new Promise<RunningServer>((resolve, reject) => {
       this.starts.set(id, { resolve, reject, watched });
@@ -501,7 +517,26 @@ export class LauncherProcess extends EventEmitter {
       p.reject(err);
     };
     // The command is built once the launcher is up: it may name a plan registered with it.
-    this.ready().then(() => this.sendRaw(command(id), socket)).catch(fail);
+    if (fd === undefined) {
+      this.ready().then(() => this.sendRaw(command(id), socket)).catch(fail);
+      return started;
+    }
+    let owned = true;
+    this.ready().then(() => {
+      const text = command(id);
+      const channel = this.channel;
+      if (channel !== undefined && nativeAccept && nativeAccept.sendDescriptor(channel, fd, text) === 0) {
+        owned = false;
+        nativeAccept.release(fd);
+        return;
+      }
+      // No channel, or it is full: the IPC channel, with the descriptor as a socket.
+      owned = false;
+      return this.sendRaw(text, new net.Socket({ fd, readable: true, writable: true, pauseOnCreate: true } as net.SocketConstructorOpts));
+    }).catch((err: Error) => {
+      if (owned) nativeAccept?.close(fd);
+      fail(err);
+    });
     return started;
   }
 
@@ -528,6 +563,19 @@ export class LauncherProcess extends EventEmitter {
     this.plans.set(plan.argv, entry);
     if (!known) this.planFinalizer.register(plan.argv, { generation: this.generation, key });
     return `plan=${key}${extra}`;
+  }
+
+  /**
+   * @internal The whole plan as tokens, its stable part encoded once per argv array (services
+   * build theirs at configuration time) and compared field by field like a registered plan.
+   */
+  inlinePlanTokens(plan: LaunchPlan): string {
+    const known = this.inlinePlans.get(plan.argv);
+    if (known && sameStablePart(known, plan)) return `${known.text}${extraEnvTokens(plan, known.envPrefix)}`;
+    const envPrefix = Math.max(0, plan.env.length - 1);
+    const text = encodePlan({ ...plan, env: plan.env.slice(0, envPrefix) });
+    this.inlinePlans.set(plan.argv, { key: '', generation: 0, plan, argv: [...plan.argv], envPrefix, text });
+    return `${text}${extraEnvTokens(plan, envPrefix)}`;
   }
 
   /** @internal Send a command, ignoring a dead channel (the caller's state handles it). */
@@ -567,10 +615,19 @@ export class LauncherProcess extends EventEmitter {
   }
 
   private spawnLauncher(): Promise<void> {
+    this.closeChannel();
+    // The descriptor channel is the launcher's fd 4 (XINETD_TS_FD_CHANNEL), when the native
+    // accept path is there to use it.
+    const pair = nativeAccept?.channel();
     const child = spawn(this.binary, [], {
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc', ...(pair ? [pair[1]] : [])],
       serialization: 'json',
+      env: pair ? { ...process.env, XINETD_TS_FD_CHANNEL: '4' } : process.env,
     });
+    if (pair) {
+      nativeAccept!.release(pair[1]);
+      this.channel = pair[0];
+    }
     this.child = child;
     this.generation++;
     this.livePlans = 0;
@@ -712,10 +769,16 @@ export class LauncherProcess extends EventEmitter {
     }
   }
 
+  private closeChannel(): void {
+    if (this.channel !== undefined) nativeAccept?.release(this.channel);
+    this.channel = undefined;
+  }
+
   private onLauncherExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (child !== this.child) return;
     this.child = undefined;
     this.handlesAwaitingAck = 0;
+    this.closeChannel();
     if (!this.everUp) return; // Launcher.start() reports it
     const why = signal ? `signal ${signal}` : `status ${code}`;
     const lost = new Error(`xinetd-ts-launcher (pid ${child.pid}) died (${why})`);

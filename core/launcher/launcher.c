@@ -14,6 +14,13 @@
  * percent-encoded, so only a very small JSON reader is needed here.
  * See docs/launcher.md for the command set.
  *
+ * The descriptor channel: when XINETD_TS_FD_CHANNEL names an inherited unix
+ * SOCK_SEQPACKET socket, each packet on it is one command (the same text as an
+ * IPC payload) with at most one descriptor (SCM_RIGHTS). The daemon's native
+ * accept path sends its wait = no starts this way: no JSON, no handle
+ * acknowledgement, and the daemon closes its copy as soon as the packet is sent.
+ * Replies still go over the IPC channel.
+ *
  * Single-threaded: one poll() loop over the IPC socket, a signalfd for
  * SIGCHLD, the exec-report pipes of children that have not exec'd yet, and
  * the watched (wait = yes) sockets. Every descriptor of this process is
@@ -48,6 +55,7 @@
 #define MAX_LINE (1024 * 1024)          /* longest accepted IPC line */
 #define MAX_OUT (64 * 1024 * 1024)      /* cap of queued outgoing bytes */
 #define MAX_FDQ 16                      /* received descriptors not yet matched */
+#define MAX_PACKET (64 * 1024)          /* longest command on the descriptor channel */
 
 /* ------------------------------------------------------------------ utils */
 
@@ -1334,6 +1342,56 @@ static void read_ipc(void) {
   }
 }
 
+/* ------------------------------------------------- descriptor channel */
+
+static int channel_fd = -1;
+
+/* Up to 64 packets per wakeup, so the IPC channel and the children are served too. */
+static void read_channel(void) {
+  static char *packet;
+  if (!packet) packet = xmalloc(MAX_PACKET + 1);
+  for (int k = 0; k < 64; k++) {
+    char cbuf[CMSG_SPACE(sizeof(int) * 4)];
+    struct iovec iov = {packet, MAX_PACKET};
+    struct msghdr mh;
+    memset(&mh, 0, sizeof mh);
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = cbuf;
+    mh.msg_controllen = sizeof cbuf;
+    ssize_t n = recvmsg(channel_fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      n = 0;
+    }
+    if (n == 0) { /* the daemon's end is gone; the IPC channel decides what happens next */
+      close(channel_fd);
+      channel_fd = -1;
+      return;
+    }
+    int fd = -1;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+      int count = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+      for (int i = 0; i < count; i++) {
+        int got;
+        memcpy(&got, CMSG_DATA(c) + sizeof(int) * (size_t)i, sizeof got);
+        if (fd < 0) fd = got;
+        else close(got); /* one descriptor per command */
+      }
+    }
+    if (mh.msg_flags & MSG_TRUNC) {
+      if (fd >= 0) close(fd);
+      send2("error", "descriptor channel: command too long, dropped");
+      continue;
+    }
+    packet[n] = 0;
+    handle_command(packet, fd);
+    if (fd >= 0) close(fd); /* the server has its own copy */
+  }
+}
+
 /* ------------------------------------------------------------ main */
 
 static void check_watched(watched *w) {
@@ -1393,9 +1451,18 @@ int main(void) {
   set_nonblock(ipc_fd, 1);
   /* 0, 1 and 2 are the daemon's choice; keep them off the servers anyway */
   for (int i = 0; i < 3; i++) set_cloexec(i);
+  const char *ch = getenv("XINETD_TS_FD_CHANNEL");
+  if (ch && *ch) {
+    channel_fd = atoi(ch);
+    if (channel_fd <= 2 || channel_fd == ipc_fd || fcntl(channel_fd, F_GETFD) < 0) channel_fd = -1;
+    else {
+      set_cloexec(channel_fd);
+      set_nonblock(channel_fd, 1);
+    }
+  }
   /* any other inherited descriptor is closed */
   for (int fd = 3; fd < 1024; fd++)
-    if (fd != ipc_fd) close(fd);
+    if (fd != ipc_fd && fd != channel_fd) close(fd);
 
   /* servers inherit RLIMIT_NOFILE soft = hard (xinetd behaviour) */
   struct rlimit rl;
@@ -1424,7 +1491,7 @@ int main(void) {
   int cap = 0;
 
   for (;;) {
-    int need = 2 + nw + nchildren;
+    int need = 3 + nw + nchildren;
     if (need > cap) {
       cap = need * 2;
       pfd = xrealloc(pfd, sizeof *pfd * (size_t)cap);
@@ -1435,6 +1502,12 @@ int main(void) {
     what[n++] = NULL;
     pfd[n] = (struct pollfd){sfd, POLLIN, 0};
     what[n++] = NULL;
+    int chan = -1;
+    if (channel_fd >= 0) {
+      chan = n;
+      pfd[n] = (struct pollfd){channel_fd, POLLIN, 0};
+      what[n++] = NULL;
+    }
     int wbase = n;
     for (int i = 0; i < nw; i++) {
       if (wlist[i]->state != W_WATCH) continue;
@@ -1458,6 +1531,7 @@ int main(void) {
       while (read(sfd, &si, sizeof si) > 0) {}
       reap();
     }
+    if (chan >= 0 && channel_fd >= 0 && (pfd[chan].revents & (POLLIN | POLLHUP | POLLERR))) read_channel();
     for (int i = cbase; i < n; i++) {
       if (!pfd[i].revents) continue;
       child *c = what[i];

@@ -91,6 +91,11 @@ export class Launcher extends EventEmitter {
     return this.pick().launchWithSocket(socket, plan);
   }
 
+  /** The same for a bare accepted descriptor, which this call takes over (see LauncherProcess). */
+  launchWithDescriptor(fd: number, plan: LaunchPlan): Promise<RunningServer> {
+    return this.pick().launchWithDescriptor(fd, plan);
+  }
+
   /**
    * Hand a listening stream socket or a bound datagram socket (wait = yes) to the launcher,
    * which watches it from now on; the daemon's object is closed as soon as it has been sent

@@ -5,6 +5,7 @@ import type { LaunchSpec } from '../../core/launch-spec.js';
 import type { LaunchPlan, ResourceLimits } from '../../core/launcher/launch-plan.js';
 import type { RunningServer } from '../../core/launcher/launcher.js';
 import { definePlugin } from '../../core/plugin.js';
+import { takeDescriptor } from '../../core/accept/accepted-connection.js';
 import type { ServiceConfig } from '../../core/service-config.js';
 import type { Session, SessionEnd } from '../../core/session.js';
 import { defineServerAttributes, PLUGIN_NAME } from './attributes.js';
@@ -83,8 +84,13 @@ export default definePlugin(() => ({
       };
       let running: RunningServer;
       if (conn.waiting) running = await conn.waiting.launch(plan);
-      else if (conn.socket) running = await (await daemon.launcher()).launchWithSocket(conn.socket, plan);
-      else return undefined;
+      else if (!conn.datagram) {
+        const launcher = await daemon.launcher();
+        const fd = takeDescriptor(conn);
+        if (fd !== undefined) running = await launcher.launchWithDescriptor(fd, plan);
+        else if (conn.socket) running = await launcher.launchWithSocket(conn.socket, plan);
+        else return undefined;
+      } else return undefined;
       const done = running.exited.then((exit): SessionEnd => {
         if (exit.execError) daemon.message('error', `execv( ${plan.path} ) failed: ${exit.execError}`);
         // The launcher reports `setuid: <error>`; xinetd's child logs `setuid failed: <error>`.
