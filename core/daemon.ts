@@ -1,4 +1,3 @@
-import type dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { appendFile } from 'node:fs/promises';
 import type net from 'node:net';
@@ -362,7 +361,7 @@ export class Daemon extends EventEmitter {
       const handle = await listen(config, {
         accepted: (fd, address, port, listener) => this.#onAccepted(svc, fd, address, port, listener.endpoint),
         connection: (socket) => this.#onConnection(svc, socket),
-        datagram: (data, rinfo) => this.#onDatagram(svc, data, rinfo),
+        datagram: (data, address, port) => this.#onDatagram(svc, data, address, port),
         error: (error) => {
           // accept() out of descriptors (xinetd: `no available descriptors`): the limits plugin pauses the service.
           if (error.code === 'EMFILE' || error.code === 'ENFILE') this.emit('descriptors-exhausted', svc.state);
@@ -370,7 +369,7 @@ export class Daemon extends EventEmitter {
         },
       }, { accept: !viaLauncher });
       if (launcher) {
-        if (handle.kind === 'accept') throw new Error('internal: a launcher socket was bound for accepting');
+        if (handle.kind === 'accept' || handle.kind === 'receive') throw new Error('internal: a launcher socket was bound for accepting');
         const watched = launcher.adopt(handle.kind === 'stream' ? handle.server : handle.socket, handle.kind);
         watched.on('ready', (peer?: { address: string; port: number }) => this.#onReady(svc, watched, peer));
         watched.on('lost', () => {
@@ -441,22 +440,29 @@ export class Daemon extends EventEmitter {
     });
   }
 
-  #onDatagram(svc: ActiveService, data: Buffer, rinfo: dgram.RemoteInfo): void {
+  #onDatagram(svc: ActiveService, data: Buffer, address: string, port: number): void {
     const limit = this.options.maxDatagramsInFlight ?? 64;
-    if (svc.inFlight >= limit || svc.handle?.kind !== 'dgram') return;
-    const socket = svc.handle.socket;
+    const handle = svc.handle;
+    if (svc.inFlight >= limit || !handle || (handle.kind !== 'dgram' && handle.kind !== 'receive')) return;
     const config = svc.state.config;
+    const send = handle.kind === 'receive'
+      ? (buf: Uint8Array) => handle.socket.send(buf, address, port)
+      : (buf: Uint8Array) => handle.socket.send(buf, port, address);
     const datagram: Datagram = {
       data,
       reply: (buf) => {
-        if (guardDatagramReply(rinfo.port, config.port)) socket.send(buf, rinfo.port, rinfo.address);
+        if (guardDatagramReply(port, config.port)) send(typeof buf === 'string' ? Buffer.from(buf, 'latin1') : buf);
       },
     };
-    const conn = this.#connection(svc, {
+    const conn: Connection = {
+      id: this.#nextId++,
+      service: config,
+      state: svc.state,
       datagram,
-      peer: { address: rinfo.address, port: rinfo.port },
+      peer: { address, port },
       local: { address: config.bind ?? '', port: config.port },
-    });
+      startedAt: Date.now(),
+    };
     svc.inFlight++;
     runConnection(this.#host, conn, noop, () => svc.inFlight--);
   }

@@ -1,6 +1,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { nativeAccept } from './accept/native.js';
+import { NativeDatagramSocket } from './accept/native-datagrams.js';
 import { NativeListener } from './accept/native-listener.js';
 import type { ServiceConfig } from './service-config.js';
 
@@ -12,6 +13,7 @@ import type { ServiceConfig } from './service-config.js';
 export type ListenHandle =
   | { readonly kind: 'accept'; readonly listener: NativeListener }
   | { readonly kind: 'stream'; readonly server: net.Server }
+  | { readonly kind: 'receive'; readonly socket: NativeDatagramSocket }
   | { readonly kind: 'dgram'; readonly socket: dgram.Socket };
 
 export interface ListenHandlers {
@@ -19,7 +21,7 @@ export interface ListenHandlers {
   accepted(fd: number, address: string, port: number, listener: NativeListener): void;
   /** A connection from net.Server (no native acceptor). */
   connection(socket: net.Socket): void;
-  datagram(data: Buffer, rinfo: dgram.RemoteInfo): void;
+  datagram(data: Buffer, address: string, port: number): void;
   /** Accept errors (EMFILE...) after the socket is listening. */
   error(error: NodeJS.ErrnoException): void;
 }
@@ -65,8 +67,12 @@ export async function listen(config: ServiceConfig, handlers: ListenHandlers, { 
     server.on('error', handlers.error);
     return { kind: 'stream', server };
   }
+  if (accept && nativeAccept) {
+    const socket = NativeDatagramSocket.create(nativeAccept, { family: config.family === 'IPv4' ? 4 : 6, address: host, port: config.port, v6only: ipv6Only }, handlers.datagram);
+    if (socket) return { kind: 'receive', socket };
+  }
   const socket = dgram.createSocket({ type: config.family === 'IPv4' ? 'udp4' : 'udp6', reuseAddr: true, ipv6Only });
-  if (accept) socket.on('message', handlers.datagram);
+  if (accept) socket.on('message', (data: Buffer, rinfo: dgram.RemoteInfo) => handlers.datagram(data, rinfo.address, rinfo.port));
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
     socket.bind({ address: host, port: config.port, exclusive: true }, () => {
@@ -82,8 +88,9 @@ export function closeHandle(handle: ListenHandle): Promise<void> {
   return new Promise((resolve) => {
     // The listening descriptor is closed at once; server.close()'s callback would also wait for
     // every accepted connection, which the daemon tracks as sessions instead.
-    if (handle.kind === 'accept') {
-      handle.listener.close();
+    if (handle.kind === 'accept' || handle.kind === 'receive') {
+      if (handle.kind === 'accept') handle.listener.close();
+      else handle.socket.close();
       setImmediate(resolve);
     }
     else if (handle.kind === 'stream') {
@@ -102,6 +109,7 @@ export function closeHandle(handle: ListenHandle): Promise<void> {
 
 export function boundPort(handle: ListenHandle): number {
   if (handle.kind === 'accept') return handle.listener.port();
+  if (handle.kind === 'receive') return handle.socket.endpoint.port;
   return handle.kind === 'stream'
     ? (handle.server.address() as net.AddressInfo).port
     : handle.socket.address().port;

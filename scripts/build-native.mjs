@@ -14,7 +14,12 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const targets = [
   { source: join(root, 'core', 'launcher', 'launcher.c'), output: join(root, 'dist', 'native', 'xinetd-ts-launcher') },
   { source: join(root, 'plugins', 'logging', 'native', 'syslog-relay.c'), output: join(root, 'dist', 'native', 'xinetd-ts-syslog-relay') },
-  { source: join(root, 'core', 'accept', 'acceptor.c'), output: join(root, 'dist', 'native', 'acceptor.node'), addon: true },
+  {
+    source: join(root, 'core', 'accept', 'acceptor.c'),
+    extra: [join(root, 'core', 'accept', 'datagrams.c'), join(root, 'core', 'accept', 'datagrams.h')],
+    output: join(root, 'dist', 'native', 'acceptor.node'),
+    addon: true,
+  },
 ];
 
 /** Node's own headers (node_api.h, uv.h): <prefix>/include/node for the running node. */
@@ -43,9 +48,9 @@ for (const { source } of targets) {
     process.exit(1);
   }
 }
-const stale = targets.filter(({ source, output }) => {
+const stale = targets.filter(({ source, extra = [], output }) => {
   const binTime = mtime(output);
-  return force || binTime === undefined || binTime <= mtime(source);
+  return force || binTime === undefined || [source, ...extra].some((s) => binTime <= mtime(s));
 });
 if (stale.length === 0) {
   process.exit(0);
@@ -65,10 +70,10 @@ if (compiler === undefined) {
   process.exit(1);
 }
 
-for (const { source, output, addon } of stale) {
+for (const { source, extra = [], output, addon } of stale) {
   mkdirSync(dirname(output), { recursive: true });
   const tmp = `${output}.tmp-${process.pid}`;
-  const args = ['-O2', '-Wall', '-Wextra', '-std=gnu11', '-o', tmp, source];
+  const args = ['-O2', '-Wall', '-Wextra', '-std=gnu11', '-o', tmp, source, ...extra.filter((f) => f.endsWith('.c'))];
   if (addon) {
     const headers = nodeHeaders();
     if (headers === undefined) {

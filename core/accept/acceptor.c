@@ -36,6 +36,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "datagrams.h"
+
 /* Connections taken per wakeup before yielding to the rest of the event loop (libuv's own
  * accept loop has no such bound; a flood must not starve timers and other services). */
 #define ACCEPTS_PER_WAKEUP 64
@@ -420,5 +422,6 @@ NAPI_MODULE_INIT() {
     {"sendDescriptor", NULL, js_send_descriptor, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);
+  register_datagrams(env, exports);
   return exports;
 }

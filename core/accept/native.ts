@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 /** An opaque handle to one polling acceptor; invalid after stop(). */
 export type AcceptorHandle = { readonly __acceptor: unique symbol };
+/** An opaque handle to one datagram receiver; invalid after stopDatagrams(). */
+export type ReceiverHandle = { readonly __receiver: unique symbol };
 
 export interface NativeAccept {
   /** A bound, listening, non-blocking, close-on-exec TCP socket. Throws an Error with errno and syscall. */
@@ -30,6 +32,15 @@ export interface NativeAccept {
   channel(): [number, number];
   /** One packet holding `text` (latin1, < 64 KiB) and a copy of `fd`: 0, or -errno (-EAGAIN when full). */
   sendDescriptor(channel: number, fd: number, text: string): number;
+
+  /** A bound, non-blocking, close-on-exec UDP socket. Throws an Error with code, errno and syscall. */
+  bindDatagram(family: 4 | 6, address: string, port: number, v6only: boolean): number;
+  /** Poll `fd`; each datagram arrives as its own Buffer (up to 64 per wakeup, read with recvmmsg). */
+  startDatagrams(fd: number, onDatagram: (data: Buffer, address: string, port: number) => void): ReceiverHandle;
+  /** Stop polling and close the socket. */
+  stopDatagrams(receiver: ReceiverHandle): void;
+  /** One non-blocking sendto(): bytes sent, or -errno. */
+  sendDatagram(fd: number, data: Uint8Array, address: string, port: number): number;
 }
 
 function load(): NativeAccept | undefined {

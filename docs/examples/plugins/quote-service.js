@@ -12,13 +12,14 @@
 //       wait        = no
 //       port        = 7017
 //   }
-import { defineInternalService, replyAndClose } from 'xinetd-ts';
+import { defineInternalService } from 'xinetd-ts';
 
 const QUOTE = Buffer.from('Simplicity is prerequisite for reliability. (E. W. Dijkstra)\r\n');
 
 export default defineInternalService({
   name: 'quote',
   // `reply` mode: answered at once and closed, like xinetd's daytime (not counted, no EXIT).
-  stream: { mode: 'reply', serve: (socket) => replyAndClose(socket, QUOTE) },
+  // `answer` returns the bytes; the core sends them and closes, without making a stream object.
+  stream: { mode: 'reply', answer: () => QUOTE },
   dgram: (datagram) => datagram.reply(QUOTE),
 });
