@@ -16,6 +16,13 @@ export interface InternalContext<Data = undefined> {
 
 export type StreamServe<Data> = (socket: Socket, ctx: InternalContext<Data>, conn: Connection) => void;
 
+/**
+ * A session that reads: called once with the socket, returns what to do with each chunk read.
+ * The chunk may be a view of a reused buffer (see `StreamHandler.buffer`): use it before
+ * returning, or copy it. Return false to stop reading until you call `socket.resume()`.
+ */
+export type StreamReads<Data> = (socket: Socket, ctx: InternalContext<Data>, conn: Connection) => (chunk: Buffer) => boolean | void;
+
 /** The bytes of a short answer, computed per connection. */
 export type StreamAnswer<Data> = (ctx: InternalContext<Data>, conn: Connection) => Uint8Array | string;
 
@@ -29,7 +36,19 @@ export type StreamAnswer<Data> = (ctx: InternalContext<Data>, conn: Connection) 
  */
 export type StreamHandler<Data> =
   | { readonly mode: 'session' | 'reply'; readonly serve: StreamServe<Data> }
-  | { readonly mode: 'reply'; readonly answer: StreamAnswer<Data> };
+  | { readonly mode: 'reply'; readonly answer: StreamAnswer<Data> }
+  | {
+      /**
+       * A session whose reads go into `buffer(ctx, conn)` (Node's `onread`) instead of a new
+       * Buffer per read: no allocation per chunk, and memory that stays flat under bulk
+       * transfers. The core starts reading; `reads` handles each chunk (a view of that
+       * buffer). When the socket already existed (a banner was written), chunks are ordinary
+       * 'data' Buffers and the same handler gets them.
+       */
+      readonly mode: 'session';
+      readonly buffer: (ctx: InternalContext<Data>, conn: Connection) => Buffer;
+      readonly reads: StreamReads<Data>;
+    };
 
 export interface InternalServiceSpec<Data = undefined> {
   /** Matched against the service **name** (not its id), as xinetd does. */

@@ -1,3 +1,4 @@
+import { readingInto } from '../core/accept/accepted-connection.js';
 import { answerAndClose } from '../core/answer.js';
 import type { Connection } from '../core/connection.js';
 import type { Daemon } from '../core/daemon.js';
@@ -30,6 +31,21 @@ export function bindService(spec: InternalServiceSpec<unknown>, service: Service
       if (conn.datagram || conn.waiting) return undefined;
       answerAndClose(conn, answer(ctx, conn));
       return REPLY_SESSION;
+    };
+  }
+  if ('reads' in handler) {
+    const { buffer, reads } = handler;
+    return (conn) => {
+      if (conn.datagram || conn.waiting) return undefined;
+      let onChunk: (chunk: Buffer) => boolean | void = () => undefined;
+      const made = readingInto(conn, buffer(ctx, conn), (chunk) => onChunk(chunk));
+      const socket = made ?? conn.socket;
+      if (!socket) return undefined;
+      const session = socketSession(socket);
+      onChunk = reads(socket, ctx, conn);
+      if (!made) socket.on('data', (chunk: Buffer) => onChunk(chunk) === false && socket.pause());
+      socket.resume();
+      return session;
     };
   }
   const { mode, serve } = handler;

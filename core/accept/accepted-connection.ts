@@ -61,9 +61,22 @@ export class AcceptedConnection implements Connection {
   }
 
   get socket(): net.Socket {
-    if (this.#socket) return this.#socket;
+    return this.#socket ?? this.#makeSocket(undefined);
+  }
+
+  /**
+   * Make the stream so that reads go into `buffer` (Node's `onread`, no allocation per read)
+   * and to `onChunk` (a view of `buffer`; false stops reading until `socket.resume()`).
+   * undefined when the socket exists already: its reads come as 'data' events.
+   */
+  socketReadingInto(buffer: Buffer, onChunk: (chunk: Buffer) => boolean | void): net.Socket | undefined {
+    if (this.#socket) return undefined;
+    return this.#makeSocket({ buffer, callback: (n: number, buf: Buffer) => onChunk(buf.subarray(0, n)) });
+  }
+
+  #makeSocket(onread: { buffer: Buffer; callback(n: number, buf: Buffer): boolean | void } | undefined): net.Socket {
     if (this.#fd < 0) throw new Error(`connection ${this.id} is already closed`);
-    const socket = new net.Socket({ fd: this.#fd, readable: true, writable: true, pauseOnCreate: true } as net.SocketConstructorOpts);
+    const socket = new net.Socket({ fd: this.#fd, readable: true, writable: true, pauseOnCreate: true, ...(onread ? { onread } : {}) } as net.SocketConstructorOpts);
     socket.on('error', () => socket.destroy());
     socket.on('close', () => (this.#fd = -1));
     if (this.#local === undefined) void this.local; // the socket may be closed before a record asks
@@ -114,6 +127,11 @@ export class AcceptedConnection implements Connection {
     this.#native.close(this.#fd);
     this.#fd = -1;
   }
+}
+
+/** See AcceptedConnection.socketReadingInto; undefined for other connections or an existing socket. */
+export function readingInto(conn: Connection, buffer: Buffer, onChunk: (chunk: Buffer) => boolean | void): net.Socket | undefined {
+  return conn instanceof AcceptedConnection ? conn.socketReadingInto(buffer, onChunk) : undefined;
 }
 
 /** The bare descriptor of a natively accepted connection with no stream made yet (see takeDescriptor). */

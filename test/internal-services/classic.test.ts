@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { after, before, test } from 'node:test';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { classicServices, connect, nextDatagram, readBytes, udpSocket } from '../helpers/internal-services.js';
@@ -70,6 +71,40 @@ test('stream echo returns any bytes unchanged (1 MiB of random binary), logs STA
   assert.equal(Buffer.compare(reply, payload), 0);
   await d.waitForLog(/: START: echo-stream pid=0 from=127\.0\.0\.1$/);
   await d.waitForLog(/: EXIT: echo-stream status=0 pid=0 duration=\d+\(sec\)$/);
+});
+
+test('stream echo stays byte-exact for concurrent clients, fast and slow readers (each connection reuses one read buffer)', async () => {
+  // Slow readers make the daemon's writes wait: a read buffer reused too early would corrupt
+  // the bytes still to send. 12 clients; every third one sends more than loopback's socket
+  // buffers hold (16 MiB) and reads it back in small sips.
+  const one = async (i: number) => {
+    const slow = i % 3 === 0;
+    const payload = randomBytes(slow ? 16 << 20 : 3 << 20);
+    const socket = net.connect(ports.echo, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const done = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`client ${i}: ${received} of ${payload.length} bytes after 60 s`)), 60_000);
+      socket.on('data', (c: Buffer) => {
+        chunks.push(c);
+        received += c.length;
+        if (slow) {
+          // Slower than the daemon writes: its socket buffer fills and writes have to wait.
+          socket.pause();
+          setTimeout(() => socket.resume(), 3);
+        }
+      });
+      socket.on('end', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      socket.on('error', reject);
+    });
+    socket.end(payload);
+    await done;
+    assert.equal(Buffer.compare(Buffer.concat(chunks), payload), 0, `client ${i}: the echoed bytes differ`);
+  };
+  await Promise.all(Array.from({ length: 12 }, (_, i) => one(i)));
 });
 
 test('dgram echo returns the datagram (binary), truncated to 2048 bytes as xinetd reads it', async () => {
