@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "datagrams.h"
+#include "sockets.h"
 
 /* Connections taken per wakeup before yielding to the rest of the event loop (libuv's own
  * accept loop has no such bound; a flood must not starve timers and other services). */
@@ -53,38 +54,6 @@ typedef struct {
   int polling;
   int stopped;
 } acceptor_t;
-
-/* An Error shaped like Node's own system errors: code, errno (negative), syscall, and
- * libuv's wording ("listen EADDRINUSE: address already in use"). */
-static napi_value throw_errno(napi_env env, int err, const char *syscall) {
-  char text[256];
-  snprintf(text, sizeof text, "%s %s: %s", syscall, uv_err_name(-err), uv_strerror(-err));
-  napi_value error, message, code, number, sys;
-  napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &message);
-  napi_create_error(env, NULL, message, &error);
-  napi_create_string_utf8(env, uv_err_name(-err), NAPI_AUTO_LENGTH, &code);
-  napi_set_named_property(env, error, "code", code);
-  napi_create_int32(env, -err, &number);
-  napi_set_named_property(env, error, "errno", number);
-  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &sys);
-  napi_set_named_property(env, error, "syscall", sys);
-  napi_throw(env, error);
-  return NULL;
-}
-
-static int endpoint_text(const struct sockaddr_storage *ss, char *text, size_t size, int *port) {
-  if (ss->ss_family == AF_INET) {
-    const struct sockaddr_in *s = (const struct sockaddr_in *)ss;
-    *port = ntohs(s->sin_port);
-    return inet_ntop(AF_INET, &s->sin_addr, text, size) ? 0 : -1;
-  }
-  if (ss->ss_family == AF_INET6) {
-    const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)ss;
-    *port = ntohs(s->sin6_port);
-    return inet_ntop(AF_INET6, &s->sin6_addr, text, size) ? 0 : -1;
-  }
-  return -1;
-}
 
 static void deliver(acceptor_t *a, napi_value callback, napi_value receiver, int fd, const char *address, int port) {
   napi_env env = a->env;
@@ -172,42 +141,12 @@ static napi_value js_listen(napi_env env, napi_callback_info info) {
   napi_get_value_int32(env, argv[2], &port);
   napi_get_value_bool(env, argv[3], &v6only);
   napi_get_value_int32(env, argv[4], &backlog);
-
-  struct sockaddr_storage ss;
-  memset(&ss, 0, sizeof ss);
-  socklen_t sslen;
-  if (family == 4) {
-    struct sockaddr_in *s = (struct sockaddr_in *)&ss;
-    s->sin_family = AF_INET;
-    s->sin_port = htons(port);
-    if (inet_pton(AF_INET, address, &s->sin_addr) != 1) return throw_errno(env, EINVAL, "inet_pton");
-    sslen = sizeof *s;
-  } else {
-    struct sockaddr_in6 *s = (struct sockaddr_in6 *)&ss;
-    s->sin6_family = AF_INET6;
-    s->sin6_port = htons(port);
-    if (inet_pton(AF_INET6, address, &s->sin6_addr) != 1) return throw_errno(env, EINVAL, "inet_pton");
-    sslen = sizeof *s;
-  }
-  int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return throw_errno(env, errno, "socket");
-  int one = 1, v6 = v6only ? 1 : 0;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  /* Explicitly, whatever net.ipv6.bindv6only says (xinetd does the same). */
-  if (family != 4 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6, sizeof v6) != 0) {
-    int err = errno;
-    close(fd);
-    return throw_errno(env, err, "setsockopt");
-  }
-  if (bind(fd, (struct sockaddr *)&ss, sslen) != 0) {
-    int err = errno;
-    close(fd);
-    return throw_errno(env, err, "listen"); /* Node reports bind errors as listen */
-  }
+  int fd = bound_socket(env, SOCK_STREAM, family, address, port, v6only);
+  if (fd < 0) return NULL;
   if (listen(fd, backlog > 0 ? backlog : 511) != 0) {
     int err = errno;
     close(fd);
-    return throw_errno(env, err, "listen");
+    return throw_system_error(env, err, "listen");
   }
   napi_value result;
   napi_create_int32(env, fd, &result);
@@ -219,7 +158,7 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
   napi_value argv[4];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   acceptor_t *a = calloc(1, sizeof *a);
-  if (!a) return throw_errno(env, ENOMEM, "calloc");
+  if (!a) return throw_system_error(env, ENOMEM, "calloc");
   bool nodelay = false, keepalive = false;
   napi_get_value_int32(env, argv[0], &a->fd);
   napi_get_value_bool(env, argv[1], &nodelay);
@@ -238,7 +177,7 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
     napi_delete_reference(env, a->on_connection);
     napi_async_destroy(env, a->context);
     free(a);
-    return throw_errno(env, -rc, "uv_poll_init");
+    return throw_system_error(env, -rc, "uv_poll_init");
   }
   a->poll.data = a;
   uv_poll_start(&a->poll, UV_READABLE, on_readable);
@@ -359,7 +298,7 @@ static napi_value js_release(napi_env env, napi_callback_info info) {
 static napi_value js_channel(napi_env env, napi_callback_info info) {
   (void)info;
   int pair[2];
-  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) return throw_errno(env, errno, "socketpair");
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) return throw_system_error(env, errno, "socketpair");
   int flags = fcntl(pair[0], F_GETFL);
   fcntl(pair[0], F_SETFL, flags | O_NONBLOCK);
   napi_value result, ours, theirs;

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "datagrams.h"
+#include "sockets.h"
 
 #define BATCH 32              /* datagrams per recvmmsg() */
 #define BATCHES_PER_WAKEUP 2  /* then the rest of the event loop gets its turn */
@@ -44,38 +45,6 @@ typedef struct {
 
 /* One receive area for every receiver: the event loop runs one callback at a time. */
 static unsigned char *arena;
-
-static napi_value datagram_error(napi_env env, int err, const char *syscall) {
-  char text[256];
-  snprintf(text, sizeof text, "%s %s: %s", syscall, uv_err_name(-err), uv_strerror(-err));
-  napi_value error, message, code, number, sys;
-  napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &message);
-  napi_create_error(env, NULL, message, &error);
-  napi_create_string_utf8(env, uv_err_name(-err), NAPI_AUTO_LENGTH, &code);
-  napi_set_named_property(env, error, "code", code);
-  napi_create_int32(env, -err, &number);
-  napi_set_named_property(env, error, "errno", number);
-  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &sys);
-  napi_set_named_property(env, error, "syscall", sys);
-  napi_throw(env, error);
-  return NULL;
-}
-
-static int parse_endpoint(const char *address, int port, struct sockaddr_storage *ss, socklen_t *length) {
-  memset(ss, 0, sizeof *ss);
-  if (strchr(address, ':')) {
-    struct sockaddr_in6 *s = (struct sockaddr_in6 *)ss;
-    s->sin6_family = AF_INET6;
-    s->sin6_port = htons((uint16_t)port);
-    *length = sizeof *s;
-    return inet_pton(AF_INET6, address, &s->sin6_addr) == 1 ? 0 : -1;
-  }
-  struct sockaddr_in *s = (struct sockaddr_in *)ss;
-  s->sin_family = AF_INET;
-  s->sin_port = htons((uint16_t)port);
-  *length = sizeof *s;
-  return inet_pton(AF_INET, address, &s->sin_addr) == 1 ? 0 : -1;
-}
 
 static void on_datagrams(uv_poll_t *handle, int status, int events) {
   (void)events;
@@ -109,18 +78,7 @@ static void on_datagrams(uv_poll_t *handle, int status, int events) {
     for (int i = 0; i < n && !r->stopped; i++) {
       char address[INET6_ADDRSTRLEN];
       int port = 0;
-      const struct sockaddr_storage *peer = &peers[i];
-      if (peer->ss_family == AF_INET) {
-        const struct sockaddr_in *s = (const struct sockaddr_in *)peer;
-        inet_ntop(AF_INET, &s->sin_addr, address, sizeof address);
-        port = ntohs(s->sin_port);
-      } else if (peer->ss_family == AF_INET6) {
-        const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)peer;
-        inet_ntop(AF_INET6, &s->sin6_addr, address, sizeof address);
-        port = ntohs(s->sin6_port);
-      } else {
-        continue;
-      }
+      if (endpoint_text(&peers[i], address, sizeof address, &port) != 0) continue;
       napi_value argv[3], result;
       void *copy;
       napi_create_buffer_copy(env, messages[i].msg_len, iov[i].iov_base, &copy, &argv[0]);
@@ -151,26 +109,11 @@ static napi_value js_bind_datagram(napi_env env, napi_callback_info info) {
   char address[INET6_ADDRSTRLEN + 1];
   size_t length = 0;
   napi_get_value_int32(env, argv[0], &family);
-  if (napi_get_value_string_latin1(env, argv[1], address, sizeof address, &length) != napi_ok) return datagram_error(env, EINVAL, "bind");
+  if (napi_get_value_string_latin1(env, argv[1], address, sizeof address, &length) != napi_ok) return throw_system_error(env, EINVAL, "bind");
   napi_get_value_int32(env, argv[2], &port);
   napi_get_value_bool(env, argv[3], &v6only);
-  struct sockaddr_storage ss;
-  socklen_t sslen;
-  if (parse_endpoint(address, port, &ss, &sslen) != 0 || (family == 4) != (ss.ss_family == AF_INET)) return datagram_error(env, EINVAL, "bind");
-  int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return datagram_error(env, errno, "socket");
-  int one = 1, v6 = v6only ? 1 : 0;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one); /* as Node's reuseAddr */
-  if (family != 4 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6, sizeof v6) != 0) {
-    int err = errno;
-    close(fd);
-    return datagram_error(env, err, "setsockopt");
-  }
-  if (bind(fd, (struct sockaddr *)&ss, sslen) != 0) {
-    int err = errno;
-    close(fd);
-    return datagram_error(env, err, "bind");
-  }
+  int fd = bound_socket(env, SOCK_DGRAM, family, address, port, v6only);
+  if (fd < 0) return NULL;
   napi_value result;
   napi_create_int32(env, fd, &result);
   return result;
@@ -180,9 +123,9 @@ static napi_value js_start_datagrams(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (!arena && !(arena = malloc((size_t)BATCH * MAX_DATAGRAM))) return datagram_error(env, ENOMEM, "malloc");
+  if (!arena && !(arena = malloc((size_t)BATCH * MAX_DATAGRAM))) return throw_system_error(env, ENOMEM, "malloc");
   receiver_t *r = calloc(1, sizeof *r);
-  if (!r) return datagram_error(env, ENOMEM, "calloc");
+  if (!r) return throw_system_error(env, ENOMEM, "calloc");
   napi_get_value_int32(env, argv[0], &r->fd);
   r->env = env;
   napi_create_reference(env, argv[1], 1, &r->on_datagram);
@@ -199,7 +142,7 @@ static napi_value js_start_datagrams(napi_env env, napi_callback_info info) {
     napi_delete_reference(env, r->resource);
     napi_async_destroy(env, r->context);
     free(r);
-    return datagram_error(env, -rc, "uv_poll_init");
+    return throw_system_error(env, -rc, "uv_poll_init");
   }
   r->poll.data = r;
   uv_poll_start(&r->poll, UV_READABLE, on_datagrams);
@@ -245,7 +188,7 @@ static napi_value js_send_datagram(napi_env env, napi_callback_info info) {
   struct sockaddr_storage ss;
   socklen_t sslen;
   napi_value result;
-  if (parse_endpoint(address, port, &ss, &sslen) != 0) {
+  if (endpoint_parse(address, port, &ss, &sslen) != 0) {
     napi_create_int32(env, -EINVAL, &result);
     return result;
   }

@@ -5,7 +5,7 @@
  * CPU per connection.
  */
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { nativePath } from '../native-path.js';
 
 /** An opaque handle to one polling acceptor; invalid after stop(). */
 export type AcceptorHandle = { readonly __acceptor: unique symbol };
@@ -46,7 +46,7 @@ export interface NativeAccept {
 function load(): NativeAccept | undefined {
   if (process.env.XINETD_TS_NATIVE_ACCEPT === '0') return undefined;
   try {
-    return createRequire(import.meta.url)(fileURLToPath(new URL('../../native/acceptor.node', import.meta.url))) as NativeAccept;
+    return createRequire(import.meta.url)(nativePath('acceptor.node')) as NativeAccept;
   } catch {
     return undefined;
   }

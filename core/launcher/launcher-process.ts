@@ -10,10 +10,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import type * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import { nativeAccept } from '../accept/native.js';
+import { nativePath } from '../native-path.js';
 import type { LaunchPlan, ServerExit } from './launch-plan.js';
 
 /** Where a datagram came from (dgram wait = yes); stream wait = yes has no address. */
@@ -63,8 +63,7 @@ export interface LauncherOptions {
 /** The longest message we send; the launcher drops lines over 1 MiB. */
 const MAX_MESSAGE = 900 * 1024;
 
-const defaultBinary = (): string =>
-  fileURLToPath(new URL('../../native/xinetd-ts-launcher', import.meta.url));
+const defaultBinary = (): string => nativePath('xinetd-ts-launcher');
 
 // ------------------------------------------------------------------ encoding
 

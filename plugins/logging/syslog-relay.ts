@@ -1,14 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { nativePath } from '../../core/native-path.js';
 import { SinkHealth, type Report } from './sink-health.js';
 
 /** Bytes queued towards the relay before records are dropped (the relay queues more itself). */
 const MAX_PIPE_BACKLOG = 256 * 1024;
 const RESPAWN_MS = 1000;
 
-const defaultBinary = (): string => fileURLToPath(new URL('../../native/xinetd-ts-syslog-relay', import.meta.url));
+const defaultBinary = (): string => nativePath('xinetd-ts-syslog-relay');
 
 /**
  * The local syslog socket (/dev/log) through xinetd-ts-syslog-relay, a small C process:
