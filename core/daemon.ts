@@ -5,7 +5,7 @@ import { AttributeRegistry } from './config/attributes.js';
 import { loadConfiguration } from './config/load.js';
 import type { PluginSpec, RawConfig, SourceLocation } from './config/raw.js';
 import { pluginSpecsOf, resolveConfig, type ResolvedConfig } from './config/resolve.js';
-import type { Connection, Datagram, Endpoint } from './connection.js';
+import type { Connection, Endpoint } from './connection.js';
 import { defineCoreAttributes, type CoreKeys } from './core-attributes.js';
 import { XinetdError } from './errors.js';
 import { createHooks, isolateSinks, stampRefusals, type DaemonHooks, type ReloadReport } from './hooks.js';
@@ -22,7 +22,7 @@ import type { Refusal } from './refusal.js';
 import type { ServiceConfig } from './service-config.js';
 import { ServiceState } from './service-state.js';
 import type { Session } from './session.js';
-import { guardDatagramReply } from './udp-guard.js';
+import { ReceivedDatagram, type DatagramSend } from './received-datagram.js';
 import { VERSION } from './version.js';
 
 export interface DaemonOptions {
@@ -48,6 +48,10 @@ export interface ActiveService {
   readonly sessions: Set<Session>;
   inFlight: number;
   resumeTimer: NodeJS.Timeout | undefined;
+  /** Datagram services served here: how replies leave, and the local endpoint (made on first use). */
+  sendDatagram?: DatagramSend;
+  sendVia?: ListenHandle;
+  local?: Endpoint;
 }
 
 /**
@@ -445,22 +449,21 @@ export class Daemon extends EventEmitter {
     const handle = svc.handle;
     if (svc.inFlight >= limit || !handle || (handle.kind !== 'dgram' && handle.kind !== 'receive')) return;
     const config = svc.state.config;
-    const send = handle.kind === 'receive'
-      ? (buf: Uint8Array) => handle.socket.send(buf, address, port)
-      : (buf: Uint8Array) => handle.socket.send(buf, port, address);
-    const datagram: Datagram = {
-      data,
-      reply: (buf) => {
-        if (guardDatagramReply(port, config.port)) send(typeof buf === 'string' ? Buffer.from(buf, 'latin1') : buf);
-      },
-    };
+    // Made once per socket (a suspended service gets a new one when it comes back).
+    if (svc.sendVia !== handle || !svc.sendDatagram) {
+      svc.sendVia = handle;
+      svc.sendDatagram = handle.kind === 'receive'
+        ? (buf, to, toPort) => handle.socket.send(buf, to, toPort)
+        : (buf, to, toPort) => handle.socket.send(buf, toPort, to);
+    }
+    svc.local ??= { address: config.bind ?? '', port: config.port };
     const conn: Connection = {
       id: this.#nextId++,
       service: config,
       state: svc.state,
-      datagram,
+      datagram: new ReceivedDatagram(data, svc.sendDatagram, address, port, config.port),
       peer: { address, port },
-      local: { address: config.bind ?? '', port: config.port },
+      local: svc.local,
       startedAt: Date.now(),
     };
     svc.inFlight++;

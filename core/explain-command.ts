@@ -23,9 +23,10 @@ const traces = new WeakMap<Connection, { plugin: string; notes: string[] }[]>();
  * Record why an authorize tap let `conn` through (only kept while `explain` runs; free
  * otherwise). Returns undefined so a tap can `return explainNote(conn, ...)` to continue.
  */
-export function explainNote(conn: Connection, text: string): undefined {
+export function explainNote(conn: Connection, text: string | (() => string)): undefined {
   const trace = traces.get(conn);
-  trace?.[trace.length - 1]?.notes.push(text);
+  // A function is only called while explaining: the per-connection path builds no text.
+  if (trace) trace[trace.length - 1]?.notes.push(typeof text === 'string' ? text : text());
   return undefined;
 }
 

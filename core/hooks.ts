@@ -21,6 +21,17 @@ import type { Decision, Refusal } from './refusal.js';
 import type { ServiceConfig } from './service-config.js';
 import type { Session } from './session.js';
 
+/**
+ * An extra tap option of the per-connection hooks (accept, authorize, limit, decided, prepare,
+ * launch): `applies(service)` says, once per service and configuration, whether the tap has
+ * anything to do for that service. A tap that does not apply is left out of that service's
+ * pipeline (core/service-hooks.ts), so its cost on every connection is zero. Without it, a tap
+ * runs for every service.
+ */
+export interface ServiceTapOptions {
+  applies?: (service: ServiceConfig) => boolean;
+}
+
 /** Stages of the authorize hook: xinetd checks the address before time and libwrap. */
 export const AuthorizeStage = { SENSOR: -400, ADDRESS: -300, TIME: -200, DEFAULT: 0, LIBWRAP: 100 } as const;
 /** Stages of the limit hook, in xinetd's order of parent checks (reference 8). */
@@ -47,20 +58,20 @@ export function createHooks() {
     /** After listeners and sessions are gone: flush and close. Errors are logged. */
     close: new AsyncSeriesHook<[]>([]),
     /** A connection arrived (banner). Cannot refuse; a throw closes the connection. */
-    accept: new AsyncSeriesHook<[Connection]>(['conn']),
+    accept: new AsyncSeriesHook<[Connection], ServiceTapOptions>(['conn']),
     /** Who may connect. Return a Refusal to stop the chain, nothing to continue. */
-    authorize: new AsyncSeriesBailHook<[Connection], Refusal | void>(['conn']),
+    authorize: new AsyncSeriesBailHook<[Connection], Refusal | void, ServiceTapOptions>(['conn']),
     /**
      * Limits, on counts the core keeps. Return a Refusal to stop the chain. Runs for one
      * connection at a time (admission is atomic, so the counts are exact): keep taps fast.
      */
-    limit: new AsyncSeriesBailHook<[Connection], Refusal | void>(['conn']),
+    limit: new AsyncSeriesBailHook<[Connection], Refusal | void, ServiceTapOptions>(['conn']),
     /** Last words before the core closes a refused connection or launches an admitted one. */
-    decided: new AsyncSeriesHook<[Connection, Decision]>(['conn', 'decision']),
+    decided: new AsyncSeriesHook<[Connection, Decision], ServiceTapOptions>(['conn', 'decision']),
     /** Shape how the server runs. Return a new spec; never mutate the one given. */
-    prepare: new SyncWaterfallHook<[LaunchSpec, Connection]>(['spec', 'conn']),
+    prepare: new SyncWaterfallHook<[LaunchSpec, Connection], LaunchSpec, ServiceTapOptions>(['spec', 'conn']),
     /** The first tap to return a Session claims the connection. */
-    launch: new AsyncSeriesBailHook<[Connection, LaunchSpec], Session | void>(['conn', 'spec']),
+    launch: new AsyncSeriesBailHook<[Connection, LaunchSpec], Session | void, ServiceTapOptions>(['conn', 'spec']),
     /** Records and the daemon's messages. Sinks must not block; their errors are isolated. */
     log: new SyncHook<[LogEvent]>(['event']),
   });

@@ -5,6 +5,7 @@ import type { LaunchSpec } from './launch-spec.js';
 import type { DaemonLevel, LogEvent } from './log-event.js';
 import type { Decision, Refusal } from './refusal.js';
 import type { Session } from './session.js';
+import { serviceHooks, type ServiceHooks } from './service-hooks.js';
 import { sourceKey } from './service-state.js';
 
 /** What the pipeline needs from the daemon: the hooks, the clock, and the session table. */
@@ -37,98 +38,139 @@ type Callback<T> = (error: Error | null, result?: T) => void;
  * connection is refused, launched, or failed.
  *
  * Written with tapable's callAsync rather than promises: sync taps then run as plain calls,
- * and a connection whose taps are all synchronous (daytime, most refusals) goes through
- * without a single promise. Every continuation catches its own errors, because tapable calls
- * them outside its own try blocks.
+ * and a connection whose taps are all synchronous (daytime, datagrams, most refusals) goes
+ * through without a single promise. One object per connection holds the state and five
+ * callbacks; every callback catches its own errors, because tapable calls them outside its
+ * own try blocks.
  */
 export function runConnection(host: PipelineHost, conn: Connection, onRefused: (refusal: Refusal) => void, onDone: () => void = noop): void {
-  const { hooks } = host;
-  let stage = 'accept';
-  let slot: Slot | undefined;
-  let finished = false;
-
-  const fail = (error: unknown) => {
-    if (finished) return;
-    finished = true;
-    slot?.free();
-    slot = undefined;
-    const text = error instanceof Error ? error.message : String(error);
-    host.message('error', `${conn.service.id}: ${stage} failed: ${text}`);
-    try {
-      onRefused({ code: 'internal_error', detail: text, by: stage });
-    } finally {
-      onDone();
-    }
-  };
-  /** A continuation that turns both a hook's error and its own exceptions into `fail`. */
-  const step = <T>(next: (result: T | undefined) => void): Callback<T> => (error, result) => {
-    if (error) return fail(error);
-    try {
-      next(result);
-    } catch (thrown) {
-      fail(thrown);
-    }
-  };
-
-  const launched = step<Session | void>((session) => {
-    if (!session) throw new XinetdError('XI_ERR_NO_LAUNCHER', `no launcher claimed service ${conn.service.id}`);
-    finished = true;
-    track(host, conn, session, slot);
-    slot = undefined;
-    onDone();
-  });
-  const decided = (refusal: Refusal | void) => step<void>(() => {
-    if (refusal) {
-      finished = true;
-      host.log({ kind: 'fail', conn, refusal, time: host.now() });
-      try {
-        onRefused(refusal);
-      } finally {
-        onDone();
-      }
-      return;
-    }
-    stage = 'prepare';
-    const spec = hooks.prepare.call(EMPTY_SPEC, conn);
-    stage = 'launch';
-    hooks.launch.callAsync(conn, spec, launched);
-  });
-  const decide = (refusal: Refusal | void) => {
-    stage = 'decided';
-    const after = decided(refusal);
-    if (hooks.decided.isUsed()) hooks.decided.callAsync(conn, refusal ? { admitted: false, refusal } : ADMITTED, after);
-    else after(null);
-  };
-  const authorized = step<Refusal | void>((refusal) => {
-    if (refusal) return decide(refusal);
-    stage = 'limit';
-    admit(host, conn, (error, admission) => {
-      if (error) return fail(error);
-      slot = admission?.slot;
-      try {
-        decide(admission?.refusal);
-      } catch (thrown) {
-        fail(thrown);
-      }
-    });
-  });
-  const accepted = step<void>(() => {
-    stage = 'authorize';
-    if (hooks.authorize.isUsed()) hooks.authorize.callAsync(conn, authorized);
-    else authorized(null);
-  });
-
-  try {
-    if (hooks.accept.isUsed()) hooks.accept.callAsync(conn, accepted);
-    else accepted(null);
-  } catch (thrown) {
-    fail(thrown);
-  }
+  new ConnectionRun(host, conn, onRefused, onDone).start();
 }
 
 /** runConnection as a promise that settles when the connection is refused, launched, or failed. */
 export function runConnectionToEnd(host: PipelineHost, conn: Connection, onRefused: (refusal: Refusal) => void): Promise<void> {
   return new Promise((resolve) => runConnection(host, conn, onRefused, resolve));
+}
+
+class ConnectionRun {
+  stage = 'accept';
+  slot: Slot | undefined = undefined;
+  refusal: Refusal | void = undefined;
+  finished = false;
+  /** This service's hooks: only the taps that apply to it (undefined: nothing to run). */
+  readonly hooks: ServiceHooks;
+
+  constructor(
+    readonly host: PipelineHost,
+    readonly conn: Connection,
+    readonly onRefused: (refusal: Refusal) => void,
+    readonly onDone: () => void,
+  ) {
+    this.hooks = serviceHooks(host.hooks, conn.service);
+  }
+
+  start(): void {
+    try {
+      const hook = this.hooks.accept;
+      if (hook) hook.callAsync(this.conn, this.accepted);
+      else this.accepted(null);
+    } catch (thrown) {
+      this.fail(thrown);
+    }
+  }
+
+  readonly accepted = (error?: Error | null): void => {
+    if (error) return this.fail(error);
+    try {
+      this.stage = 'authorize';
+      const hook = this.hooks.authorize;
+      if (hook) hook.callAsync(this.conn, this.authorized);
+      else this.authorized(null);
+    } catch (thrown) {
+      this.fail(thrown);
+    }
+  };
+
+  readonly authorized = (error: Error | null, refusal?: Refusal | void): void => {
+    if (error) return this.fail(error);
+    try {
+      if (refusal) return this.decide(refusal);
+      this.stage = 'limit';
+      admit(this.host, this.hooks.limit, this.conn, this.admitted);
+    } catch (thrown) {
+      this.fail(thrown);
+    }
+  };
+
+  readonly admitted = (error: Error | null, admission?: Admission): void => {
+    if (error) return this.fail(error);
+    this.slot = admission?.slot;
+    try {
+      this.decide(admission?.refusal);
+    } catch (thrown) {
+      this.fail(thrown);
+    }
+  };
+
+  decide(refusal: Refusal | void): void {
+    this.stage = 'decided';
+    this.refusal = refusal;
+    const hook = this.hooks.decided;
+    if (hook) hook.callAsync(this.conn, refusal ? { admitted: false, refusal } : ADMITTED, this.decided);
+    else this.decided(null);
+  }
+
+  readonly decided = (error?: Error | null): void => {
+    if (error) return this.fail(error);
+    try {
+      const { host, conn, refusal } = this;
+      if (refusal) {
+        this.finished = true;
+        host.log({ kind: 'fail', conn, refusal, time: host.now() });
+        try {
+          this.onRefused(refusal);
+        } finally {
+          this.onDone();
+        }
+        return;
+      }
+      this.stage = 'prepare';
+      const spec = this.hooks.prepare ? this.hooks.prepare.call(EMPTY_SPEC, conn) : EMPTY_SPEC;
+      this.stage = 'launch';
+      if (this.hooks.launch) this.hooks.launch.callAsync(conn, spec, this.launched);
+      else this.launched(null);
+    } catch (thrown) {
+      this.fail(thrown);
+    }
+  };
+
+  readonly launched = (error: Error | null, session?: Session | void): void => {
+    if (error) return this.fail(error);
+    try {
+      if (!session) throw new XinetdError('XI_ERR_NO_LAUNCHER', `no launcher claimed service ${this.conn.service.id}`);
+      this.finished = true;
+      const slot = this.slot;
+      this.slot = undefined;
+      track(this.host, this.conn, session, slot);
+      this.onDone();
+    } catch (thrown) {
+      this.fail(thrown);
+    }
+  };
+
+  fail(error: unknown): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.slot?.free();
+    this.slot = undefined;
+    const text = error instanceof Error ? error.message : String(error);
+    this.host.message('error', `${this.conn.service.id}: ${this.stage} failed: ${text}`);
+    try {
+      this.onRefused({ code: 'internal_error', detail: text, by: this.stage });
+    } finally {
+      this.onDone();
+    }
+  }
 }
 
 interface Slot {
@@ -154,7 +196,7 @@ const queues = new WeakMap<PipelineHost, AdmissionQueue>();
  * -limit before any of it is counted. With synchronous limit taps the queue is never used.
  * (Datagrams served in the daemon are never counted as running servers, so they take no slot.)
  */
-function admit(host: PipelineHost, conn: Connection, done: Callback<Admission>): void {
+function admit(host: PipelineHost, limit: DaemonHooks['limit'] | undefined, conn: Connection, done: Callback<Admission>): void {
   let queue = queues.get(host);
   if (!queue) queues.set(host, (queue = { busy: false, waiting: [] }));
   const q = queue;
@@ -173,13 +215,13 @@ function admit(host: PipelineHost, conn: Connection, done: Callback<Admission>):
       q.busy = false;
       const next = q.waiting.shift();
       try {
-        done(error, error ? undefined : { refusal, slot });
+        done(error, error ? undefined : refusal ? { refusal, slot } : slot ? { refusal: undefined, slot } : NOT_COUNTED);
       } finally {
         next?.();
       }
     };
     try {
-      if (host.hooks.limit.isUsed()) host.hooks.limit.callAsync(conn, finish);
+      if (limit) limit.callAsync(conn, finish);
       else finish(null);
     } catch (thrown) {
       finish(thrown instanceof Error ? thrown : new Error(String(thrown)));
@@ -188,6 +230,8 @@ function admit(host: PipelineHost, conn: Connection, done: Callback<Admission>):
   if (q.busy) q.waiting.push(run);
   else run();
 }
+
+const NOT_COUNTED: Admission = Object.freeze({ refusal: undefined, slot: undefined });
 
 function takeSlot(host: PipelineHost, conn: Connection): Slot {
   const key = sourceKey(conn.peer?.address);
@@ -210,6 +254,8 @@ function track(host: PipelineHost, conn: Connection, session: Session, held: Slo
   if (counted) host.sessionStarted(conn, session);
   else slot?.free();
   host.log({ kind: 'start', conn, pid: session.pid, time: host.now() });
+  // Not counted and no EXIT (daytime, datagrams): nothing waits for its end.
+  if (!counted && session.logExit === false) return;
   session.done.then(
     (end) => {
       if (counted) {

@@ -18,6 +18,10 @@ export interface Session {
   stop(signal?: NodeJS.Signals): void;
   /** false: short in-process replies (daytime, time, datagrams) that xinetd never logs EXIT for. */
   readonly logExit?: boolean;
-  /** false: not counted as a running server (same cases). Default true. */
+  /**
+   * false: not counted as a running server (same cases). Default true. With both `counted` and
+   * `logExit` false the core records nothing at the end and does not wait for `done` (so such a
+   * session gets no TRAFFIC record either).
+   */
   readonly counted?: boolean;
 }

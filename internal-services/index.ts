@@ -40,11 +40,11 @@ export default definePlugin(() => ({
       if (!guarding) {
         // Tapped on first need only: daemons without such services keep an untouched authorize path.
         guarding = true;
-        daemon.hooks.authorize.tap({ name: PLUGIN_NAME, stage: AuthorizeStage.ADDRESS }, (conn) =>
+        daemon.hooks.authorize.tap({ name: PLUGIN_NAME, stage: AuthorizeStage.ADDRESS, applies: (s) => loopbackOnly.has(s) }, (conn) =>
           loopbackOnly.has(conn.service) && !isLoopback(conn.peer?.address) ? refuse('address', 'administrative service: loopback clients only') : undefined);
       }
     });
 
-    daemon.hooks.launch.tap(PLUGIN_NAME, (conn) => bound.get(conn.service)?.(conn));
+    daemon.hooks.launch.tap({ name: PLUGIN_NAME, applies: (s) => bound.has(s) }, (conn) => bound.get(conn.service)?.(conn));
   },
 }));

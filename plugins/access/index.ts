@@ -31,7 +31,7 @@ export default definePlugin(() => ({
     });
 
     // Callback style: a synchronous answer unless a rule needs the client's host name.
-    daemon.hooks.authorize.tapAsync({ name: PLUGIN_NAME, stage: AuthorizeStage.ADDRESS }, (conn: Connection, callback: (error: Error | null, refusal?: Refusal | void) => void) => {
+    daemon.hooks.authorize.tapAsync({ name: PLUGIN_NAME, stage: AuthorizeStage.ADDRESS, applies: (s) => s.values.get(keys.onlyFrom) !== undefined || s.values.get(keys.noAccess) !== undefined }, (conn: Connection, callback: (error: Error | null, refusal?: Refusal | void) => void) => {
       const onlyFrom = conn.service.values.get(keys.onlyFrom);
       const noAccess = conn.service.values.get(keys.noAccess);
       if ((!onlyFrom && !noAccess) || !conn.peer) return callback(null);
@@ -46,13 +46,13 @@ export default definePlugin(() => ({
       names.lookup(address).then((host) => callback(null, decide(host.name)), (error: Error) => callback(error));
     });
 
-    daemon.hooks.authorize.tap({ name: PLUGIN_NAME, stage: AuthorizeStage.TIME }, (conn: Connection): Refusal | void => {
+    daemon.hooks.authorize.tap({ name: PLUGIN_NAME, stage: AuthorizeStage.TIME, applies: (s) => s.values.get(keys.accessTimes) !== undefined }, (conn: Connection): Refusal | void => {
       const times = conn.service.values.get(keys.accessTimes);
       if (!times) return undefined;
       const inside = intervalAt(times.intervals, new Date(conn.startedAt));
-      const where = `${times.at.file}:${times.at.line}`;
-      if (inside) return explainNote(conn, `access_times ${inside.text} (${where})`);
-      return refuse('time', `outside access_times ${times.intervals.map((i) => i.text).join(' ')} (${where})`);
+      const where = () => `${times.at.file}:${times.at.line}`;
+      if (inside) return explainNote(conn, () => `access_times ${inside.text} (${where()})`);
+      return refuse('time', `outside access_times ${times.intervals.map((i) => i.text).join(' ')} (${where()})`);
     });
   },
 }));

@@ -2,6 +2,7 @@ import type { Connection } from '../../core/connection.js';
 import type { Daemon } from '../../core/daemon.js';
 import { definePlugin } from '../../core/plugin.js';
 import type { Decision } from '../../core/refusal.js';
+import type { ServiceConfig } from '../../core/service-config.js';
 import { flushed, sendFile, type SendResult } from './send-file.js';
 
 const PLUGIN_NAME = 'xinetd-ts:banner';
@@ -38,7 +39,7 @@ export default definePlugin((options: BannerOptions = {}) => ({
       return 'sent';
     };
 
-    daemon.hooks.accept.tap(PLUGIN_NAME, (conn) => {
+    daemon.hooks.accept.tap({ name: PLUGIN_NAME, applies: (s) => s.values.get(banner) !== undefined }, (conn) => {
       const path = conn.service.values.get(banner);
       // Started, not awaited: the checks run while the banner is being written.
       if (path && conn.socket) first.set(conn, send(conn, path, conn.startedAt + timeoutMs));
@@ -59,7 +60,8 @@ export default definePlugin((options: BannerOptions = {}) => ({
     };
 
     // Callback style: a connection with no banner written and none to write continues at once.
-    daemon.hooks.decided.tapAsync(PLUGIN_NAME, (conn, decision, callback) => {
+    const anyBanner = (s: ServiceConfig) => s.values.get(banner) !== undefined || s.values.get(success) !== undefined || s.values.get(fail) !== undefined;
+    daemon.hooks.decided.tapAsync({ name: PLUGIN_NAME, applies: anyBanner }, (conn, decision, callback) => {
       const path = conn.service.values.get(decision.admitted ? success : fail);
       const pending = first.get(conn);
       if (!path && !pending) return callback(null);

@@ -47,7 +47,7 @@ export default definePlugin(() => ({
       merged.delete('REMOTE_HOST');
       baseEnv.set(service, Object.freeze([...merged].map(([k, v]) => `${k}=${v}`)));
     });
-    daemon.hooks.prepare.tap(PLUGIN_NAME, (spec, conn) => {
+    daemon.hooks.prepare.tap({ name: PLUGIN_NAME, applies: (s) => baseEnv.has(s) }, (spec, conn) => {
       const base = baseEnv.get(conn.service);
       if (!base) return spec;
       return { ...spec, env: [...base, `REMOTE_HOST=${conn.peer?.address ?? ''}`] };

@@ -94,21 +94,21 @@ export default definePlugin((options: LibwrapOptions = {}) => ({
 
     type Done = (error: Error | null, refusal?: Refusal | void) => void;
     const judge = (conn: Connection, name: string, verdict: WrapVerdict): Refusal | void => {
-      if (verdict.allowed) return explainNote(conn, `libwrap=${name}: ${verdict.reason}`);
+      if (verdict.allowed) return explainNote(conn, () => `libwrap=${name}: ${verdict.reason}`);
       daemon.message('info', `libwrap refused connection to ${conn.service.id} (libwrap=${name}) from ${conn.peer?.address ?? '<no address>'}`);
       return refuse('libwrap', `libwrap=${name}: ${verdict.reason}`);
     };
     const check = (conn: Connection, name: string, a: HostsTable | string, d: HostsTable | string, callback: Done): void => {
       if (typeof a === 'string' || typeof d === 'string') return callback(null, refuse('libwrap', typeof a === 'string' ? a : (d as string)));
       // No rules at all (Debian's stock files): allowed, with nothing to match.
-      if (a.rules.length === 0 && d.rules.length === 0) return callback(null, judge(conn, name, { allowed: true, reason: `no rule in ${a.file} or ${d.file} matches` }));
+      if (a.rules.length === 0 && d.rules.length === 0) return callback(null, explainNote(conn, () => `libwrap=${name}: no rule in ${a.file} or ${d.file} matches`));
       hostsAccess(a, d, wrapRequest(name, conn.peer?.address, () => conn.local?.address, names, patternFiles))
         .then((verdict) => callback(null, judge(conn, name, verdict)), (error: Error) => callback(error));
     };
 
     // Callback style: with both files cached (checked at most once a second) and no rule that
     // needs a lookup, the answer is synchronous.
-    daemon.hooks.authorize.tapAsync({ name: PLUGIN_NAME, stage: AuthorizeStage.LIBWRAP }, (conn: Connection, callback: Done) => {
+    daemon.hooks.authorize.tapAsync({ name: PLUGIN_NAME, stage: AuthorizeStage.LIBWRAP, applies: (s) => daemonNames.get(s) !== undefined }, (conn: Connection, callback: Done) => {
       const name = daemonNames.get(conn.service);
       if (name === undefined) return callback(null);
       const a = table(allow);

@@ -12,7 +12,7 @@ import { switchOff } from './switch-off.js';
  */
 export function tapCps(daemon: Daemon, keys: LimitKeys, clock?: Clock): void {
   const windows = new WeakMap<ServiceConfig, CpsWindow>();
-  daemon.hooks.limit.tap({ name: PLUGIN_NAME, stage: LimitStage.CPS }, (conn) => {
+  daemon.hooks.limit.tap({ name: PLUGIN_NAME, stage: LimitStage.CPS, applies: (s) => (s.values.get(keys.cps) ?? DEFAULT_CPS).rate !== 0 }, (conn) => {
     const cps = conn.service.values.get(keys.cps) ?? DEFAULT_CPS;
     if (cps.rate === 0) return undefined;
     let window = windows.get(conn.service);

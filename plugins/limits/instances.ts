@@ -5,7 +5,7 @@ import { PLUGIN_NAME, type LimitKeys } from './attributes.js';
 
 /** instances (reference 7.1): every live counted session of the service, in-process ones too. */
 export function tapInstances(daemon: Daemon, keys: LimitKeys): void {
-  daemon.hooks.limit.tap({ name: PLUGIN_NAME, stage: LimitStage.INSTANCES }, (conn) => {
+  daemon.hooks.limit.tap({ name: PLUGIN_NAME, stage: LimitStage.INSTANCES, applies: (s) => (s.values.get(keys.instances) ?? Number.POSITIVE_INFINITY) !== Number.POSITIVE_INFINITY }, (conn) => {
     const max = conn.service.values.get(keys.instances) ?? Number.POSITIVE_INFINITY;
     if (conn.state.running < max) return undefined;
     return refuse('service_limit', `${conn.state.running} of ${max} instances running`);

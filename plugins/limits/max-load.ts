@@ -15,7 +15,7 @@ export const LOADAVG_ENV = 'XINETD_TS_TEST_LOADAVG_FILE';
 export function tapMaxLoad(daemon: Daemon, keys: LimitKeys): void {
   const load = new LoadAverage({ path: process.env[LOADAVG_ENV] || undefined, onError: (m) => daemon.message('error', m) });
   // Callback style: the load average is read at most once a second, so usually no I/O waits.
-  daemon.hooks.limit.tapAsync({ name: PLUGIN_NAME, stage: LimitStage.LOAD }, (conn, callback) => {
+  daemon.hooks.limit.tapAsync({ name: PLUGIN_NAME, stage: LimitStage.LOAD, applies: (s) => s.values.get(keys.maxLoad) !== undefined }, (conn, callback) => {
     const max = conn.service.values.get(keys.maxLoad);
     if (max === undefined) return callback(null);
     const decide = (now: number): Refusal | void => {

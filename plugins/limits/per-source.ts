@@ -30,7 +30,7 @@ export function tapPerSource(daemon: Daemon, keys: LimitKeys): void {
     return n;
   };
 
-  daemon.hooks.limit.tap({ name: PLUGIN_NAME, stage: LimitStage.PER_SOURCE }, (conn) => {
+  daemon.hooks.limit.tap({ name: PLUGIN_NAME, stage: LimitStage.PER_SOURCE, applies: (s) => s.values.get(keys.perSource)!.max !== Number.POSITIVE_INFINITY }, (conn) => {
     const { max, prefix6 } = conn.service.values.get(keys.perSource)!;
     if (max === Number.POSITIVE_INFINITY) return undefined;
     const source = sourceKey(conn.peer?.address);

@@ -39,7 +39,7 @@ export default definePlugin(() => ({
     daemon.hooks.reloaded.tapPromise(PLUGIN_NAME, resolveNames);
 
     // Callback style: services without redirect pass on synchronously.
-    daemon.hooks.launch.tapAsync(PLUGIN_NAME, (conn, _spec, callback) => {
+    daemon.hooks.launch.tapAsync({ name: PLUGIN_NAME, applies: (s) => plans.has(s) }, (conn, _spec, callback) => {
       const plan = plans.get(conn.service);
       if (!plan || conn.datagram || conn.waiting || !conn.socket) return callback(null);
       const socket = conn.socket;

@@ -72,7 +72,7 @@ export default definePlugin(() => ({
     });
 
     // Never reached (every sensor request is refused above); closes the connection if it were.
-    daemon.hooks.launch.tap(PLUGIN_NAME, (conn): Session | void => {
+    daemon.hooks.launch.tap({ name: PLUGIN_NAME, applies: (s) => s.flags.has('SENSOR') }, (conn): Session | void => {
       if (!isSensor(conn)) return undefined;
       conn.socket?.resume();
       conn.socket?.destroy();

@@ -64,7 +64,7 @@ export default definePlugin(() => ({
       }));
     });
 
-    daemon.hooks.prepare.tap(PLUGIN_NAME, (spec, conn) => {
+    daemon.hooks.prepare.tap({ name: PLUGIN_NAME, applies: (s) => specs.has(s) }, (spec, conn) => {
       const base = specs.get(conn.service);
       return base ? { ...spec, ...base, env: spec.env } : spec;
     });

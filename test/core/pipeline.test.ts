@@ -102,3 +102,45 @@ test('a throwing log sink never reaches the connection or the other sinks', asyn
   assert.equal((await exchange(h.port)).toString(), 'ok\n');
   await waitFor('start record in the healthy sink', () => (seen.includes('start') ? true : undefined));
 });
+
+test('a tap that declares `applies` runs only for the services it applies to; later taps and call interceptors are seen', async (t) => {
+  const [p1, p2] = [await freePort(), await freePort()];
+  const dir = tempDir();
+  const conf = join(dir, 'xinetd.conf');
+  const block = (id: string, port: number) => `service ${id}\n{\n\ttype = UNLISTED\n\tport = ${port}\n\tsocket_type = stream\n\twait = no\n\tbind = 127.0.0.1\n}\n`;
+  writeFileSync(conf, block('t1', p1) + block('t2', p2));
+  const daemon = new Daemon({ configFile: conf });
+  t.after(() => daemon.close());
+  const events: LogEvent[] = [];
+  const seen: string[] = [];
+  let intercepted = 0;
+  daemon.claimInProcess('test', () => true);
+  daemon.hooks.log.tap('test-sink', (e) => events.push(e));
+  daemon.hooks.launch.tap('test-launcher', (conn): Session => {
+    conn.socket!.resume();
+    conn.socket!.end('ok\n');
+    return { pid: 0, done: Promise.resolve({ status: 0 }), stop: () => undefined, logExit: false, counted: false };
+  });
+  daemon.hooks.authorize.tap('every-service', (conn) => {
+    seen.push(`every:${conn.service.id}`);
+  });
+  daemon.hooks.authorize.tap({ name: 'only-t2', applies: (s) => s.id === 't2' }, (conn) => {
+    seen.push(`only-t2:${conn.service.id}`);
+    return refuse('x-t2', 'closed for t2');
+  });
+  daemon.hooks.authorize.intercept({ call: () => void intercepted++ });
+  await daemon.start(await daemon.loadConfig());
+
+  assert.equal((await exchange(p1)).toString(), 'ok\n');
+  assert.equal((await exchange(p2)).length, 0);
+  const fail = await waitFor('FAIL of t2', () => events.find((e) => e.kind === 'fail' && e.conn.service.id === 't2'));
+  if (fail.kind === 'fail') assert.deepEqual(fail.refusal, { code: 'x-t2', detail: 'closed for t2', by: 'only-t2' });
+  assert.deepEqual(seen, ['every:t1', 'every:t2', 'only-t2:t2']);
+  assert.equal(intercepted, 2, 'a call interceptor sees the calls of every service');
+
+  // A tap added while the daemon runs joins the pipelines of the services it applies to.
+  daemon.hooks.authorize.tap({ name: 'late-t1', applies: (s) => s.id === 't1' }, () => refuse('x-late', 'tapped later'));
+  assert.equal((await exchange(p1)).length, 0);
+  const late = await waitFor('FAIL of t1', () => events.find((e) => e.kind === 'fail' && e.conn.service.id === 't1'));
+  if (late.kind === 'fail') assert.equal(late.refusal.by, 'late-t1');
+});

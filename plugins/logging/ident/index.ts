@@ -67,7 +67,7 @@ export function applyIdent(daemon: Daemon, keys: LoggingKeys): void {
   // Last authorize tap, after the address and libwrap checks. Not a limit tap: limits are decided
   // one connection at a time, and a slow ident server must never hold up anybody else.
   // Callback style: services without USERID continue synchronously.
-  daemon.hooks.authorize.tapAsync({ name: TAP, stage: AuthorizeStage.LIBWRAP + 100 }, (conn, callback) => {
+  daemon.hooks.authorize.tapAsync({ name: TAP, stage: AuthorizeStage.LIBWRAP + 100, applies: (s) => plans.get(s)?.onSuccess === true }, (conn, callback) => {
     const plan = plans.get(conn.service);
     if (!plan?.onSuccess) return callback(null);
     lookedUp.add(conn);
@@ -78,7 +78,7 @@ export function applyIdent(daemon: Daemon, keys: LoggingKeys): void {
     }, (error: Error) => callback(error));
   });
 
-  daemon.hooks.decided.tap(TAP, (conn, decision) => {
+  daemon.hooks.decided.tap({ name: TAP, applies: (s) => plans.has(s) }, (conn, decision) => {
     const plan = plans.get(conn.service);
     if (!plan) return;
     if (!decision.admitted && plan.onFailure && decision.refusal.code !== IDONLY_REFUSAL && !lookedUp.has(conn)) {
