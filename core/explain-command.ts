@@ -23,6 +23,11 @@ const traces = new WeakMap<Connection, { plugin: string; notes: string[] }[]>();
  * Record why an authorize tap let `conn` through (only kept while `explain` runs; free
  * otherwise). Returns undefined so a tap can `return explainNote(conn, ...)` to continue.
  */
+/** Whether `explain` is tracing `conn`: build a note's text only then. */
+export function explaining(conn: Connection): boolean {
+  return traces.has(conn);
+}
+
 export function explainNote(conn: Connection, text: string | (() => string)): undefined {
   const trace = traces.get(conn);
   // A function is only called while explaining: the per-connection path builds no text.

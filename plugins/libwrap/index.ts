@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Connection } from '../../core/connection.js';
 import type { Daemon } from '../../core/daemon.js';
-import { explainNote } from '../../core/explain-command.js';
+import { explainNote, explaining } from '../../core/explain-command.js';
 import { AuthorizeStage } from '../../core/hooks.js';
 import { definePlugin } from '../../core/plugin.js';
 import { refuse, type Refusal } from '../../core/refusal.js';
@@ -101,7 +101,10 @@ export default definePlugin((options: LibwrapOptions = {}) => ({
     const check = (conn: Connection, name: string, a: HostsTable | string, d: HostsTable | string, callback: Done): void => {
       if (typeof a === 'string' || typeof d === 'string') return callback(null, refuse('libwrap', typeof a === 'string' ? a : (d as string)));
       // No rules at all (Debian's stock files): allowed, with nothing to match.
-      if (a.rules.length === 0 && d.rules.length === 0) return callback(null, explainNote(conn, () => `libwrap=${name}: no rule in ${a.file} or ${d.file} matches`));
+      if (a.rules.length === 0 && d.rules.length === 0) {
+        if (explaining(conn)) explainNote(conn, `libwrap=${name}: no rule in ${a.file} or ${d.file} matches`);
+        return callback(null);
+      }
       hostsAccess(a, d, wrapRequest(name, conn.peer?.address, () => conn.local?.address, names, patternFiles))
         .then((verdict) => callback(null, judge(conn, name, verdict)), (error: Error) => callback(error));
     };

@@ -31,7 +31,10 @@ export default definePlugin((options = {}) => ({
       },
     });
 
-    daemon.hooks.authorize.tapPromise({ name: PLUGIN_NAME, stage: AuthorizeStage.DEFAULT }, async (conn) => {
+    // `applies`: services without a maintenance_file never run this tap (decided per service,
+    // once per configuration).
+    const applies = (service) => service.values.get(maintenanceFile) !== undefined;
+    daemon.hooks.authorize.tapPromise({ name: PLUGIN_NAME, stage: AuthorizeStage.DEFAULT, applies }, async (conn) => {
       const file = conn.service.values.get(maintenanceFile);
       if (file === undefined) return undefined;
       try {
