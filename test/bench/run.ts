@@ -210,7 +210,9 @@ async function main(): Promise<void> {
     log('time limit (9.5 min) reached: stopping');
     void cleanup().then(() => process.exit(2));
   }, 570_000);
+  // Interrupted or killed: the daemons and clients it started go with it.
   process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
+  process.once('SIGTERM', () => void cleanup().then(() => process.exit(143)));
   try {
     const tools = buildTools(root, dir);
     const bin = findBinaries(root);
