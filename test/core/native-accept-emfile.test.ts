@@ -25,7 +25,7 @@ test('native accept: EMFILE is reported, polling pauses (no spin), the client is
     const result = JSON.parse(String(last.value)) as { events: string[]; cpuMs: number };
     assert.equal(result.events[0], 'error EMFILE accept');
     assert.equal(result.events.at(-1), 'accepted 127.0.0.1');
-    assert.ok(result.events.length <= 8, `few retries, not a loop: ${result.events.join(', ')}`);
+    assert.ok(result.events.length <= 8, `few retries, not a loop: ${result.events.length} events`);
     assert.ok(result.cpuMs < 100, `the listener idles while the table is full: ${result.cpuMs} ms of CPU in 300 ms`);
   } finally {
     clearTimeout(timeout);
