@@ -49,7 +49,11 @@ static unsigned char *arena;
 static void on_datagrams(uv_poll_t *handle, int status, int events) {
   (void)events;
   receiver_t *r = handle->data;
-  if (r->stopped || status < 0) return;
+  if (r->stopped) return;
+  if (status < 0) { /* a socket error: stop polling rather than be called again at once */
+    uv_poll_stop(&r->poll);
+    return;
+  }
   napi_env env = r->env;
   napi_handle_scope scope;
   napi_open_handle_scope(env, &scope);
