@@ -187,29 +187,21 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
   return result;
 }
 
-static napi_value js_pause(napi_env env, napi_callback_info info) {
+/* pause(acceptor) and resume(acceptor): polling off or on, for a live acceptor only. */
+static napi_value set_polling(napi_env env, napi_callback_info info, int on) {
   size_t argc = 1;
   napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   acceptor_t *a = unwrap(env, argv[0]);
-  if (a && !a->stopped && a->polling) {
-    uv_poll_stop(&a->poll);
-    a->polling = 0;
-  }
+  if (!a || a->stopped || a->polling == on) return NULL;
+  if (on) uv_poll_start(&a->poll, UV_READABLE, on_readable);
+  else uv_poll_stop(&a->poll);
+  a->polling = on;
   return NULL;
 }
 
-static napi_value js_resume(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  acceptor_t *a = unwrap(env, argv[0]);
-  if (a && !a->stopped && !a->polling) {
-    uv_poll_start(&a->poll, UV_READABLE, on_readable);
-    a->polling = 1;
-  }
-  return NULL;
-}
+static napi_value js_pause(napi_env env, napi_callback_info info) { return set_polling(env, info, 0); }
+static napi_value js_resume(napi_env env, napi_callback_info info) { return set_polling(env, info, 1); }
 
 static napi_value js_stop(napi_env env, napi_callback_info info) {
   size_t argc = 1;
