@@ -71,6 +71,7 @@ export class Daemon extends EventEmitter {
   #services = new Map<string, ActiveService>();
   #config: ResolvedConfig | undefined;
   #launcher: Promise<Launcher> | undefined;
+  #launcherNow: Launcher | undefined;
   readonly #inProcess: { readonly name: string; readonly claims: (config: ServiceConfig) => boolean }[] = [];
   #nextId = 1;
   #running = 0;
@@ -168,9 +169,15 @@ export class Daemon extends EventEmitter {
   launcher(): Promise<Launcher> {
     this.#launcher ??= Launcher.start().then((l) => {
       l.on('error', (e: Error) => this.message('error', `launcher: ${e.message}`));
+      this.#launcherNow = l;
       return l;
     });
     return this.#launcher;
+  }
+
+  /** The launcher once started (the per-connection path uses it without awaiting). */
+  launcherNow(): Launcher | undefined {
+    return this.#launcherNow;
   }
 
   /**

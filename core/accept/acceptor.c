@@ -19,7 +19,7 @@
  *   close(fd)                           shutdown(SHUT_WR), then close
  *   release(fd)                         close only (a descriptor shared with another process)
  *   channel() -> [ours, theirs]         a SOCK_SEQPACKET pair for the launcher; ours non-blocking
- *   sendDescriptor(channel, fd, text) -> 0 or -errno   one packet: text + fd (SCM_RIGHTS)
+ *   sendDescriptor(channel, fd, ...parts) -> 0 or -errno   one packet: the parts + fd (SCM_RIGHTS)
  */
 #define _GNU_SOURCE
 #include <node_api.h>
@@ -302,21 +302,27 @@ static napi_value js_channel(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* sendDescriptor(channel, fd, ...parts): the packet's text is the parts one after the other,
+ * copied straight from the JavaScript strings (a cached plan text is not joined per start). */
 static napi_value js_send_descriptor(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 8;
+  napi_value argv[8];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   int channel = -1, fd = -1;
   napi_get_value_int32(env, argv[0], &channel);
   napi_get_value_int32(env, argv[1], &fd);
-  char text[65536];
-  size_t length = 0;
-  if (napi_get_value_string_latin1(env, argv[2], text, sizeof text, &length) != napi_ok || length >= sizeof text - 1) {
-    napi_value result;
-    napi_create_int32(env, -EMSGSIZE, &result);
-    return result;
+  static char text[65536];
+  size_t used = 0;
+  napi_value result;
+  for (size_t i = 2; i < argc; i++) {
+    size_t length = 0;
+    if (napi_get_value_string_latin1(env, argv[i], text + used, sizeof text - used, &length) != napi_ok || used + length >= sizeof text - 1) {
+      napi_create_int32(env, -EMSGSIZE, &result);
+      return result;
+    }
+    used += length;
   }
-  struct iovec iov = {text, length};
+  struct iovec iov = {text, used};
   char control[CMSG_SPACE(sizeof(int))];
   memset(control, 0, sizeof control);
   struct msghdr message;
@@ -333,7 +339,6 @@ static napi_value js_send_descriptor(napi_env env, napi_callback_info info) {
   ssize_t n;
   do n = sendmsg(channel, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
   while (n < 0 && errno == EINTR);
-  napi_value result;
   napi_create_int32(env, n < 0 ? -errno : 0, &result);
   return result;
 }

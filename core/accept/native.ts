@@ -30,8 +30,11 @@ export interface NativeAccept {
   release(fd: number): void;
   /** A SOCK_SEQPACKET socketpair, both ends close-on-exec, ours non-blocking: [ours, theirs]. */
   channel(): [number, number];
-  /** One packet holding `text` (latin1, < 64 KiB) and a copy of `fd`: 0, or -errno (-EAGAIN when full). */
-  sendDescriptor(channel: number, fd: number, text: string): number;
+  /**
+   * One packet holding the `parts` one after the other (latin1, < 64 KiB in all, at most 6) and a
+   * copy of `fd`: 0, or -errno (-EAGAIN when the channel is full, -EMSGSIZE when too long).
+   */
+  sendDescriptor(channel: number, fd: number, ...parts: string[]): number;
 
   /** A bound, non-blocking, close-on-exec UDP socket. Throws an Error with code, errno and syscall. */
   bindDatagram(family: 4 | 6, address: string, port: number, v6only: boolean): number;

@@ -72,9 +72,12 @@ for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.
   PLAIN[c.charCodeAt(0)] = 1;
 }
 const HEX = '0123456789ABCDEF';
+const ALL_PLAIN = /^[A-Za-z0-9._/,:=+@-]*$/;
 
 /** Percent-encode one token (UTF-8 bytes outside the plain set become %XX). */
 export function encodeToken(value: string): string {
+  // Most tokens (addresses, paths, numbers) need no escaping: returned as they are.
+  if (ALL_PLAIN.test(value)) return value;
   const bytes = Buffer.from(value, 'utf8');
   let out = '';
   for (const b of bytes) {
@@ -143,6 +146,11 @@ export function encodePlan(plan: LaunchPlan): string {
   const s = t.join(' ');
   if (s.length > MAX_MESSAGE) throw new RangeError(`launch plan too large (${s.length} bytes encoded)`);
   return s;
+}
+
+/** A command given in parts (see inlinePlanParts) as one string. */
+function joined(command: string | readonly string[]): string {
+  return typeof command === 'string' ? command : command.join('');
 }
 
 /** A plan the launcher holds; `plan` is the one it was made from (its env up to envPrefix). */
@@ -366,6 +374,8 @@ export class LauncherProcess extends EventEmitter {
    * every later message to this process, so the pool sends the next connection elsewhere.
    */
   private handlesAwaitingAck = 0;
+  /** The current launcher process answered its first ping and has not exited since. */
+  private upNow = false;
   /** Our end of the descriptor channel of the current launcher process (native accept path). */
   private channel: number | undefined;
   private readonly inlinePlans = new WeakMap<readonly string[], RegisteredPlan & { readonly text: string }>();
@@ -426,7 +436,7 @@ export class LauncherProcess extends EventEmitter {
   launchWithDescriptor(fd: number, plan: LaunchPlan): Promise<RunningServer> {
     // Inline, not a registered plan: registrations travel over IPC, and the two channels are
     // not ordered with each other.
-    return this.startServer((id) => `spawn ${id} ${this.inlinePlanTokens(plan)}`, undefined, undefined, fd);
+    return this.startServer((id) => [`spawn ${id} `, ...this.inlinePlanParts(plan)], undefined, undefined, fd);
   }
 
   async launchWithSocket(socket: net.Socket, plan: LaunchPlan): Promise<RunningServer> {
@@ -503,7 +513,7 @@ export class LauncherProcess extends EventEmitter {
   // -------------------------------------------------------------- internals
 
   /** @internal */
-  startServer(command: (id: string) => string, socket?: net.Socket, watched?: Watched, fd?: number): Promise<RunningServer> {
+  startServer(command: (id: string) => string | readonly string[], socket?: net.Socket, watched?: Watched, fd?: number): Promise<RunningServer> {
     const id = String(this.nextId++);
     const started = new Promise<RunningServer>((resolve, reject) => {
       this.starts.set(id, { resolve, reject, watched });
@@ -517,25 +527,34 @@ export class LauncherProcess extends EventEmitter {
     };
     // The command is built once the launcher is up: it may name a plan registered with it.
     if (fd === undefined) {
-      this.ready().then(() => this.sendRaw(command(id), socket)).catch(fail);
+      this.ready().then(() => this.sendRaw(joined(command(id)), socket)).catch(fail);
       return started;
     }
     let owned = true;
-    this.ready().then(() => {
-      const text = command(id);
+    const send = (): Promise<void> | void => {
+      const parts = command(id);
       const channel = this.channel;
-      if (channel !== undefined && nativeAccept && nativeAccept.sendDescriptor(channel, fd, text) === 0) {
+      if (channel !== undefined && nativeAccept && nativeAccept.sendDescriptor(channel, fd, ...(typeof parts === 'string' ? [parts] : parts)) === 0) {
         owned = false;
         nativeAccept.release(fd);
         return;
       }
       // No channel, or it is full: the IPC channel, with the descriptor as a socket.
       owned = false;
-      return this.sendRaw(text, new net.Socket({ fd, readable: true, writable: true, pauseOnCreate: true } as net.SocketConstructorOpts));
-    }).catch((err: Error) => {
+      return this.sendRaw(joined(parts), new net.Socket({ fd, readable: true, writable: true, pauseOnCreate: true } as net.SocketConstructorOpts));
+    };
+    const failed = (err: Error): void => {
       if (owned) nativeAccept?.close(fd);
       fail(err);
-    });
+    };
+    // The common case, a launcher that is up: sent now, no promise on the way.
+    if (this.upNow && !this.closing) {
+      try {
+        send()?.catch(failed);
+      } catch (err) {
+        failed(err as Error);
+      }
+    } else this.ready().then(send).catch(failed);
     return started;
   }
 
@@ -565,16 +584,18 @@ export class LauncherProcess extends EventEmitter {
   }
 
   /**
-   * @internal The whole plan as tokens, its stable part encoded once per argv array (services
-   * build theirs at configuration time) and compared field by field like a registered plan.
+   * @internal The whole plan as tokens, in two parts: the stable part, encoded once per argv
+   * array (services build theirs at configuration time) and compared field by field like a
+   * registered plan, and this start's own environment entries. Kept apart so the stable text
+   * (the daemon's whole environment, without passenv) is never copied into a new string.
    */
-  inlinePlanTokens(plan: LaunchPlan): string {
+  inlinePlanParts(plan: LaunchPlan): [string, string] {
     const known = this.inlinePlans.get(plan.argv);
-    if (known && sameStablePart(known, plan)) return `${known.text}${extraEnvTokens(plan, known.envPrefix)}`;
+    if (known && sameStablePart(known, plan)) return [known.text, extraEnvTokens(plan, known.envPrefix)];
     const envPrefix = Math.max(0, plan.env.length - 1);
     const text = encodePlan({ ...plan, env: plan.env.slice(0, envPrefix) });
     this.inlinePlans.set(plan.argv, { key: '', generation: 0, plan, argv: [...plan.argv], envPrefix, text });
-    return `${text}${extraEnvTokens(plan, envPrefix)}`;
+    return [text, extraEnvTokens(plan, envPrefix)];
   }
 
   /** @internal Send a command, ignoring a dead channel (the caller's state handles it). */
@@ -662,6 +683,7 @@ export class LauncherProcess extends EventEmitter {
         resolve: () => {
           settled = true;
           this.everUp = true;
+          this.upNow = true;
           resolve();
         },
         reject: onEarly,
@@ -776,6 +798,7 @@ export class LauncherProcess extends EventEmitter {
   private onLauncherExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (child !== this.child) return;
     this.child = undefined;
+    this.upNow = false;
     this.handlesAwaitingAck = 0;
     this.closeChannel();
     if (!this.everUp) return; // Launcher.start() reports it

@@ -3,7 +3,7 @@ import { basename, isAbsolute } from 'node:path';
 import type { Daemon } from '../../core/daemon.js';
 import type { LaunchSpec } from '../../core/launch-spec.js';
 import type { LaunchPlan, ResourceLimits } from '../../core/launcher/launch-plan.js';
-import type { RunningServer } from '../../core/launcher/launcher.js';
+import type { Launcher, RunningServer } from '../../core/launcher/launcher.js';
 import { definePlugin } from '../../core/plugin.js';
 import { takeDescriptor } from '../../core/accept/accepted-connection.js';
 import type { ServiceConfig } from '../../core/service-config.js';
@@ -69,8 +69,9 @@ export default definePlugin(() => ({
       return base ? { ...spec, ...base, env: spec.env } : spec;
     });
 
-    daemon.hooks.launch.tapPromise(PLUGIN_NAME, async (conn, spec): Promise<Session | void> => {
-      if (!spec.server || !spec.argv) return undefined;
+    // Callback style: with the launcher up, a start is sent without a promise on the way.
+    daemon.hooks.launch.tapAsync(PLUGIN_NAME, (conn, spec, callback) => {
+      if (!spec.server || !spec.argv || conn.datagram) return callback(null);
       const plan: LaunchPlan = {
         path: spec.server,
         argv: spec.argv,
@@ -82,22 +83,36 @@ export default definePlugin(() => ({
         nice: spec.nice,
         rlimits: spec.rlimits,
       };
-      let running: RunningServer;
-      if (conn.waiting) running = await conn.waiting.launch(plan);
-      else if (!conn.datagram) {
-        const launcher = await daemon.launcher();
+      const started = (running: RunningServer): void => {
+        const done = running.exited.then((exit): SessionEnd => {
+          if (exit.execError) daemon.message('error', `execv( ${plan.path} ) failed: ${exit.execError}`);
+          // The launcher reports `setuid: <error>`; xinetd's child logs `setuid failed: <error>`.
+          if (exit.setupError) daemon.message('error', exit.setupError.replace(/^(\w+): /, '$1 failed: '));
+          return exit.signal !== undefined ? { signal: exit.signal } : { status: exit.status ?? 0 };
+        });
+        const session: Session = { pid: running.pid, done, stop: (signal) => running.kill(signal ?? 'SIGTERM') };
+        callback(null, session);
+      };
+      const failed = (error: Error): void => callback(error);
+      if (conn.waiting) {
+        conn.waiting.launch(plan).then(started, failed);
+        return;
+      }
+      const start = (launcher: Launcher): void => {
         const fd = takeDescriptor(conn);
-        if (fd !== undefined) running = await launcher.launchWithDescriptor(fd, plan);
-        else if (conn.socket) running = await launcher.launchWithSocket(conn.socket, plan);
-        else return undefined;
-      } else return undefined;
-      const done = running.exited.then((exit): SessionEnd => {
-        if (exit.execError) daemon.message('error', `execv( ${plan.path} ) failed: ${exit.execError}`);
-        // The launcher reports `setuid: <error>`; xinetd's child logs `setuid failed: <error>`.
-        if (exit.setupError) daemon.message('error', exit.setupError.replace(/^(\w+): /, '$1 failed: '));
-        return exit.signal !== undefined ? { signal: exit.signal } : { status: exit.status ?? 0 };
-      });
-      return { pid: running.pid, done, stop: (signal) => running.kill(signal ?? 'SIGTERM') };
+        const running = fd !== undefined ? launcher.launchWithDescriptor(fd, plan) : conn.socket ? launcher.launchWithSocket(conn.socket, plan) : undefined;
+        if (!running) return callback(null);
+        running.then(started, failed);
+      };
+      const now = daemon.launcherNow();
+      if (now) return start(now);
+      daemon.launcher().then((launcher) => {
+        try {
+          start(launcher);
+        } catch (error) {
+          failed(error as Error);
+        }
+      }, failed);
     });
   },
 }));
