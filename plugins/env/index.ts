@@ -34,10 +34,18 @@ export default definePlugin(() => ({
       doc: { values: 'variable names', default: "the daemon's whole environment", description: 'Only these variables of the daemon environment are passed (empty: none).' },
     });
     const baseEnv = new WeakMap<ServiceConfig, readonly string[]>();
+    // Most services pass the whole environment and add nothing: they share one array (a
+    // thousand services would otherwise hold a thousand copies of the daemon's environment).
+    let wholeEnv: readonly string[] | undefined;
     daemon.hooks.checkService.tap(PLUGIN_NAME, (service) => {
       // Services served inside the daemon run no program: no environment to build.
       if (service.types.has('INTERNAL') || daemon.inProcessOwner(service)) return;
       const names = service.values.get(passenv);
+      if (names === undefined && (service.values.get(env) ?? []).length === 0) {
+        wholeEnv ??= Object.freeze(startEnv.filter(([k]) => k !== 'REMOTE_HOST').map(([k, v]) => `${k}=${v}`));
+        baseEnv.set(service, wholeEnv);
+        return;
+      }
       const base = names === undefined ? startEnv : startEnv.filter(([k]) => names.includes(k));
       const merged = new Map(base);
       for (const kv of service.values.get(env) ?? []) {
