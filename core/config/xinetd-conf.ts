@@ -85,7 +85,8 @@ class LineCursor {
       const text = stripCr(this.raw[this.index++] ?? '');
       if (isBlankOrComment(text)) continue;
       const at = { file: this.file, line: lineNo };
-      if (Buffer.byteLength(text) > MAX_LINE_BYTES) {
+      // A UTF-16 unit is at most 3 UTF-8 bytes: only long lines need counting.
+      if (text.length > MAX_LINE_BYTES / 3 && Buffer.byteLength(text) > MAX_LINE_BYTES) {
         report(this.sink, 'error', `line too long (more than ${MAX_LINE_BYTES} bytes); ignored`, at);
         continue;
       }
@@ -99,8 +100,10 @@ function stripCr(text: string): string {
   return text.endsWith('\r') ? text.slice(0, -1) : text;
 }
 
+const BLANK_OR_COMMENT = /^\s*(?:#|$)/;
+
 function isBlankOrComment(text: string): boolean {
-  return /^\s*$/.test(text) || /^\s*#/.test(text);
+  return BLANK_OR_COMMENT.test(text);
 }
 
 /** Spaces and TABs only; no quoting (reference §1.1). */
