@@ -222,12 +222,17 @@ static napi_value js_stop(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-static napi_value js_local_endpoint(napi_env env, napi_callback_info info) {
+/* The one argument of localEndpoint, close and release: a descriptor (-1 if not a number). */
+static int fd_arg(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   int fd = -1;
-  napi_get_value_int32(env, argv[0], &fd);
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc >= 1) napi_get_value_int32(env, argv[0], &fd);
+  return fd;
+}
+
+static napi_value js_local_endpoint(napi_env env, napi_callback_info info) {
+  int fd = fd_arg(env, info);
   struct sockaddr_storage ss;
   socklen_t length = sizeof ss;
   char address[INET6_ADDRSTRLEN];
@@ -263,11 +268,7 @@ static napi_value js_answer(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_close(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  int fd = -1;
-  napi_get_value_int32(env, argv[0], &fd);
+  int fd = fd_arg(env, info);
   /* FIN first: a client whose bytes were never read would otherwise get only a reset, and
    * could lose the answer sent just before (net.Socket's end() + destroySoon() does the same). */
   if (fd >= 0) {
@@ -278,11 +279,7 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_release(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  int fd = -1;
-  napi_get_value_int32(env, argv[0], &fd);
+  int fd = fd_arg(env, info);
   if (fd >= 0) close(fd);
   return NULL;
 }

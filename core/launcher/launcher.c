@@ -1284,6 +1284,35 @@ static size_t inlen;
 static int discarding; /* skipping the rest of an oversized line */
 static int discard_handle;
 
+/* One recvmsg() on a unix socket: the bytes into buf, the descriptors passed with them
+ * (SCM_RIGHTS, close-on-exec) into fds; those beyond maxfds are closed. Returns recvmsg()'s
+ * result; *truncated says the datagram did not fit (SOCK_SEQPACKET). */
+static ssize_t recv_with_fds(int sock, char *buf, size_t len, int *fds, int maxfds, int *nfds, int *truncated) {
+  char cbuf[CMSG_SPACE(sizeof(int) * MAX_FDQ)];
+  struct iovec iov = {buf, len};
+  struct msghdr mh;
+  memset(&mh, 0, sizeof mh);
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  mh.msg_control = cbuf;
+  mh.msg_controllen = sizeof cbuf;
+  *nfds = 0;
+  ssize_t n = recvmsg(sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+  if (n < 0) return n;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    int count = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+    for (int i = 0; i < count; i++) {
+      int fd;
+      memcpy(&fd, CMSG_DATA(c) + sizeof(int) * (size_t)i, sizeof fd);
+      if (*nfds < maxfds) fds[(*nfds)++] = fd;
+      else close(fd);
+    }
+  }
+  *truncated = (mh.msg_flags & MSG_TRUNC) != 0;
+  return n;
+}
+
 static void read_ipc(void) {
   for (;;) {
     if (inlen == MAX_LINE) {
@@ -1292,31 +1321,15 @@ static void read_ipc(void) {
       discard_handle = inlen >= 20 && !memcmp(inbuf, "{\"cmd\":\"NODE_HANDLE\"", 20);
       inlen = 0;
     }
-    char cbuf[CMSG_SPACE(sizeof(int) * MAX_FDQ)];
-    struct iovec iov = {inbuf + inlen, MAX_LINE - inlen};
-    struct msghdr mh;
-    memset(&mh, 0, sizeof mh);
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
-    mh.msg_control = cbuf;
-    mh.msg_controllen = sizeof cbuf;
-    ssize_t n = recvmsg(ipc_fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+    int got[MAX_FDQ], ngot = 0, truncated = 0;
+    ssize_t n = recv_with_fds(ipc_fd, inbuf + inlen, MAX_LINE - inlen, got, MAX_FDQ - nfdq, &ngot, &truncated);
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
       exit(0);
     }
     if (n == 0) exit(0); /* the daemon closed the channel: servers keep running */
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-      int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-      for (int i = 0; i < k; i++) {
-        int fd;
-        memcpy(&fd, CMSG_DATA(c) + sizeof(int) * (size_t)i, sizeof fd);
-        if (nfdq < MAX_FDQ) fdq[nfdq++] = fd;
-        else close(fd);
-      }
-    }
+    for (int i = 0; i < ngot; i++) fdq[nfdq++] = got[i];
     size_t start = 0, old = inlen;
     inlen += (size_t)n;
     for (size_t i = old; i < inlen; i++) {
@@ -1351,15 +1364,8 @@ static void read_channel(void) {
   static char *packet;
   if (!packet) packet = xmalloc(MAX_PACKET + 1);
   for (int k = 0; k < 64; k++) {
-    char cbuf[CMSG_SPACE(sizeof(int) * 4)];
-    struct iovec iov = {packet, MAX_PACKET};
-    struct msghdr mh;
-    memset(&mh, 0, sizeof mh);
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
-    mh.msg_control = cbuf;
-    mh.msg_controllen = sizeof cbuf;
-    ssize_t n = recvmsg(channel_fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+    int fds[1], nfds = 0, truncated = 0;
+    ssize_t n = recv_with_fds(channel_fd, packet, MAX_PACKET, fds, 1, &nfds, &truncated); /* one per command */
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
@@ -1370,18 +1376,8 @@ static void read_channel(void) {
       channel_fd = -1;
       return;
     }
-    int fd = -1;
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-      int count = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-      for (int i = 0; i < count; i++) {
-        int got;
-        memcpy(&got, CMSG_DATA(c) + sizeof(int) * (size_t)i, sizeof got);
-        if (fd < 0) fd = got;
-        else close(got); /* one descriptor per command */
-      }
-    }
-    if (mh.msg_flags & MSG_TRUNC) {
+    int fd = nfds ? fds[0] : -1;
+    if (truncated) {
       if (fd >= 0) close(fd);
       send2("error", "descriptor channel: command too long, dropped");
       continue;
