@@ -15,6 +15,7 @@ import * as net from 'node:net';
 import { nativeAccept } from '../accept/native.js';
 import { nativePath } from '../native-path.js';
 import type { LaunchPlan, ServerExit } from './launch-plan.js';
+import { RecentStarts } from './recent-starts.js';
 
 /** Where a datagram came from (dgram wait = yes); stream wait = yes has no address. */
 export interface PeerAddress {
@@ -58,6 +59,11 @@ export interface WatchedSocket extends EventEmitter {
 export interface LauncherOptions {
   /** Path of the launcher binary (default: dist/native/xinetd-ts-launcher). */
   readonly binary?: string;
+  /**
+   * How long a started server counts as recent (default 50 ms: longer than a short server's
+   * start and run under load, far shorter than a session). The pool (launcher.ts) reads it.
+   */
+  readonly recentMs?: number;
 }
 
 /** The longest message we send; the launcher drops lines over 1 MiB. */
@@ -242,6 +248,8 @@ class Server implements RunningServer {
   /** Set when the launcher died: we poll /proc instead. */
   orphanStart?: string;
   orphan = false;
+  /** Ends its entry in the owner's recent starts. */
+  endRecent?: () => void;
   private resolveExit!: (e: LauncherServerExit) => void;
   readonly launcherPid?: number;
 
@@ -260,6 +268,7 @@ class Server implements RunningServer {
   finish(e: LauncherServerExit): void {
     if (this.done) return;
     this.done = true;
+    this.endRecent?.();
     this.resolveExit(e);
   }
 
@@ -361,6 +370,7 @@ export class LauncherProcess extends EventEmitter {
   private closed?: Promise<void>;
   private readonly starts = new Map<string, PendingStart>();
   private readonly servers = new Map<string, Server>();
+  private readonly recent: RecentStarts;
   private readonly orphans = new Set<Server>();
   private orphanTimer?: NodeJS.Timeout;
   private readonly watched = new Map<string, Watched>();
@@ -380,13 +390,17 @@ export class LauncherProcess extends EventEmitter {
   private channel: number | undefined;
   private readonly inlinePlans = new WeakMap<readonly string[], RegisteredPlan & { readonly text: string }>();
 
-  private constructor(private readonly binary: string) {
+  private constructor(
+    private readonly binary: string,
+    recentMs: number,
+  ) {
     super();
+    this.recent = new RecentStarts(recentMs);
   }
 
   /** Start the launcher process and wait until it answers. */
   static async start(options: LauncherOptions = {}): Promise<LauncherProcess> {
-    const l = new LauncherProcess(options.binary ?? defaultBinary());
+    const l = new LauncherProcess(options.binary ?? defaultBinary(), options.recentMs ?? 50);
     try {
       await l.spawnLauncher();
     } catch (err) {
@@ -410,6 +424,11 @@ export class LauncherProcess extends EventEmitter {
   /** A descriptor sent to this process waits for its acknowledgement. */
   get awaitingAck(): boolean {
     return this.handlesAwaitingAck > 0;
+  }
+
+  /** Servers started by this process within `recentMs` before `now` that are still running. */
+  recentlyStarted(now: number): number {
+    return this.recent.count(now);
   }
 
   /** Starts sent and not yet confirmed or refused. */
@@ -642,6 +661,9 @@ export class LauncherProcess extends EventEmitter {
     const child = spawn(this.binary, [], {
       stdio: ['ignore', 'ignore', 'inherit', 'ipc', ...(pair ? [pair[1]] : [])],
       serialization: 'json',
+      // Its own session: under autogroup scheduling (Debian's default) the start path then has a
+      // CPU share of its own instead of splitting the daemon's with its event loop.
+      detached: true,
       env: pair ? { ...process.env, XINETD_TS_FD_CHANNEL: '4' } : process.env,
     });
     if (pair) {
@@ -707,6 +729,7 @@ export class LauncherProcess extends EventEmitter {
         if (!p) return;
         this.starts.delete(t[1]);
         const s = new Server(this, t[1], Number(t[2]), p.watched);
+        s.endRecent = this.recent.add(performance.now());
         this.servers.set(t[1], s);
         p.resolve(s);
         return;

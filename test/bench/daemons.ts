@@ -88,15 +88,19 @@ function readText(path: string): string {
 export function startDaemon(kind: DaemonKind, bin: DaemonBinaries, config: string, dir: string): RunningDaemon {
   const messages = join(dir, `${kind}-messages.log`);
   let child: ChildProcess;
+  // Each daemon in its own session, as a daemon runs (xinetd without -dontfork calls setsid):
+  // with the kernel's autogroup scheduling a session shares one CPU share, so a daemon left in
+  // the benchmark's session would compete with the load generator for it.
+  const options = { stdio: 'ignore', detached: true } as const;
   if (kind === 'xinetd-ts') {
     const cli = join(bin.root, 'dist', 'core', 'cli.js');
     // BENCH_NODE_ARGS: extra node options for xinetd-ts, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
     const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    child = spawn(process.execPath, [...shebangNodeOptions(cli), ...extra, cli, '-dontfork', '-f', config, '-filelog', messages], { stdio: 'ignore' });
+    child = spawn(process.execPath, [...shebangNodeOptions(cli), ...extra, cli, '-dontfork', '-f', config, '-filelog', messages], options);
   } else if (kind === 'xinetd') {
-    child = spawn(bin.xinetd!, ['-dontfork', '-f', config, '-filelog', messages, '-pidfile', join(dir, 'xinetd.pid')], { stdio: 'ignore' });
+    child = spawn(bin.xinetd!, ['-dontfork', '-f', config, '-filelog', messages, '-pidfile', join(dir, 'xinetd.pid')], options);
   } else {
-    child = spawn(bin.openbsdInetd!, ['-i', config], { stdio: 'ignore' });
+    child = spawn(bin.openbsdInetd!, ['-i', config], options);
   }
   const d = new RunningDaemon(kind, child);
   live.add(d);

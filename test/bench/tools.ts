@@ -55,6 +55,7 @@ export function runLoad(tools: Tools, mode: LoadMode, address: string, port: num
   return new Promise((resolve, reject) => {
     const child = spawn(tools.loadgen, [mode, address, String(port), String(clients), String(seconds), String(size)], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // its own session, like remote clients (see startDaemon)
     });
     let out = '';
     let err = '';

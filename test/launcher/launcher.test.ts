@@ -352,6 +352,11 @@ test('a pool of two launcher processes shares the starts and survives losing one
   pool.on('error', (e: Error) => errors.push(e));
   try {
     assert.equal(pool.launcherPids.length, 2);
+    for (const pid of pool.launcherPids) {
+      // each in a session of its own (a CPU share of its own under autogroup scheduling)
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      assert.equal(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]), pid, 'launcher is a session leader');
+    }
     const N = 40;
     const servers: Promise<RunningServer>[] = [];
     const { server, port } = await listener((s) => {
@@ -378,6 +383,39 @@ test('a pool of two launcher processes shares the starts and survives losing one
     await within(pool.ping(), 5000, 'both answer');
     server.close();
   } finally {
+    await pool.close();
+  }
+});
+
+test('a crowded pool queues starts on its first process', { timeout: 60000 }, async () => {
+  // A window of a minute makes "recent" independent of this machine's speed.
+  const pool = await Launcher.start({ processes: 2, recentMs: 60_000 });
+  const servers: Promise<RunningServer>[] = [];
+  let script = 'echo $$; exec sleep 30';
+  const { server, port } = await listener((s) => {
+    servers.push(pool.launchWithSocket(s, { path: '/bin/sh', argv: ['sh', '-c', script], env: [] }));
+  });
+  const clients: net.Socket[] = [];
+  try {
+    // two running servers per process: from now on the pool is crowded
+    for (let i = 0; i < 4; i++) {
+      const c = net.connect(port, '127.0.0.1');
+      clients.push(c);
+      await within(once(c, 'data'), 10000, `sleeper ${i}`);
+    }
+    const sleepers = await within(Promise.all(servers), 10000, 'sleepers started');
+    assert.equal(pool.running, 4);
+    servers.length = 0;
+    script = 'echo $$';
+    const outs = await within(Promise.all(Array.from({ length: 8 }, () => talk(port))), 30000, 'crowded clients');
+    assert.equal(outs.length, 8);
+    const crowded = await within(Promise.all(servers), 10000, 'crowded starts');
+    assert.deepEqual(new Set(crowded.map((x) => x.launcherPid)), new Set([pool.launcherPids[0]]), 'all on the first process');
+    for (const s of sleepers) s.kill('SIGTERM');
+    await within(Promise.all([...sleepers, ...crowded].map((s) => s.exited)), 10000, 'all ended');
+  } finally {
+    for (const c of clients) c.destroy();
+    server.close();
     await pool.close();
   }
 });
