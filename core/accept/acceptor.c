@@ -231,6 +231,15 @@ static int fd_arg(napi_env env, napi_callback_info info) {
   return fd;
 }
 
+
+/* [a, b] as a JavaScript array. */
+static napi_value pair_of(napi_env env, napi_value a, napi_value b) {
+  napi_value result;
+  napi_create_array_with_length(env, 2, &result);
+  napi_set_element(env, result, 0, a);
+  napi_set_element(env, result, 1, b);
+  return result;
+}
 static napi_value js_local_endpoint(napi_env env, napi_callback_info info) {
   int fd = fd_arg(env, info);
   struct sockaddr_storage ss;
@@ -238,13 +247,10 @@ static napi_value js_local_endpoint(napi_env env, napi_callback_info info) {
   char address[INET6_ADDRSTRLEN];
   int port = 0;
   if (getsockname(fd, (struct sockaddr *)&ss, &length) != 0 || endpoint_text(&ss, address, sizeof address, &port) != 0) return NULL;
-  napi_value result, text, number;
-  napi_create_array_with_length(env, 2, &result);
+  napi_value text, number;
   napi_create_string_latin1(env, address, NAPI_AUTO_LENGTH, &text);
   napi_create_int32(env, port, &number);
-  napi_set_element(env, result, 0, text);
-  napi_set_element(env, result, 1, number);
-  return result;
+  return pair_of(env, text, number);
 }
 
 static napi_value js_answer(napi_env env, napi_callback_info info) {
@@ -290,13 +296,10 @@ static napi_value js_channel(napi_env env, napi_callback_info info) {
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) return throw_system_error(env, errno, "socketpair");
   int flags = fcntl(pair[0], F_GETFL);
   fcntl(pair[0], F_SETFL, flags | O_NONBLOCK);
-  napi_value result, ours, theirs;
-  napi_create_array_with_length(env, 2, &result);
+  napi_value ours, theirs;
   napi_create_int32(env, pair[0], &ours);
   napi_create_int32(env, pair[1], &theirs);
-  napi_set_element(env, result, 0, ours);
-  napi_set_element(env, result, 1, theirs);
-  return result;
+  return pair_of(env, ours, theirs);
 }
 
 /* sendDescriptor(channel, fd, ...parts): the packet's text is the parts one after the other,
