@@ -372,7 +372,7 @@ export class Daemon extends EventEmitter {
       const handle = await listen(config, {
         accepted: (fd, address, port, listener) => this.#onAccepted(svc, fd, address, port, listener.endpoint),
         connection: (socket) => this.#onConnection(svc, socket),
-        datagram: (data, address, port) => this.#onDatagram(svc, data, address, port),
+        datagram: (data, address, port, replyToken) => this.#onDatagram(svc, data, address, port, replyToken),
         error: (error) => {
           // accept() out of descriptors (xinetd: `no available descriptors`): the limits plugin pauses the service.
           if (error.code === 'EMFILE' || error.code === 'ENFILE') this.emit('descriptors-exhausted', svc.state);
@@ -451,7 +451,7 @@ export class Daemon extends EventEmitter {
     });
   }
 
-  #onDatagram(svc: ActiveService, data: Buffer, address: string, port: number): void {
+  #onDatagram(svc: ActiveService, data: Buffer, address: string, port: number, replyToken?: number): void {
     const limit = this.options.maxDatagramsInFlight ?? 64;
     const handle = svc.handle;
     if (svc.inFlight >= limit || !handle || (handle.kind !== 'dgram' && handle.kind !== 'receive')) return;
@@ -460,7 +460,7 @@ export class Daemon extends EventEmitter {
     if (svc.sendVia !== handle || !svc.sendDatagram) {
       svc.sendVia = handle;
       svc.sendDatagram = handle.kind === 'receive'
-        ? (buf, to, toPort) => handle.socket.send(buf, to, toPort)
+        ? (buf, to, toPort, token) => handle.socket.send(buf, to, toPort, token)
         : (buf, to, toPort) => handle.socket.send(buf, toPort, to);
     }
     svc.local ??= { address: config.bind ?? '', port: config.port };
@@ -468,7 +468,7 @@ export class Daemon extends EventEmitter {
       id: this.#nextId++,
       service: config,
       state: svc.state,
-      datagram: new ReceivedDatagram(data, svc.sendDatagram, address, port, config.port),
+      datagram: new ReceivedDatagram(data, svc.sendDatagram, address, port, config.port, replyToken),
       peer: { address, port },
       local: svc.local,
       startedAt: Date.now(),

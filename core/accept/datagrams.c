@@ -4,12 +4,14 @@
  *
  * Why: Node's dgram delivers one datagram per callback with an rinfo object, and its send()
  * looks the address up and goes through libuv's send queue; for a 64-byte echo that is most
- * of the daemon's work. Here recvmmsg() takes up to BATCH datagrams per system call, JavaScript
- * gets (Buffer, address, port) for each inside one callback scope, and a reply is one sendto().
+ * of the daemon's work. Here recvmmsg() takes up to BATCH datagrams per system call into areas
+ * shared with JavaScript, one call hands JavaScript the whole batch, and the replies queued
+ * during that call leave together with sendmmsg() to the batch's own source addresses.
  *
  * Exports (added to the addon's exports by register_datagrams):
+ *   initDatagrams(inbox, inMeta, addresses, outbox, outMeta)   the shared areas, once (see below)
  *   bindDatagram(family 4|6, address, port, v6only) -> fd                throws {code, errno, syscall}
- *   startDatagrams(fd, onDatagram(data, address, port)) -> receiver
+ *   startDatagrams(fd, onBatch(count)) -> receiver
  *   stopDatagrams(receiver)                      also closes the socket
  *   sendDatagram(fd, data, address, port) -> bytes sent or -errno       never blocks
  */
@@ -19,6 +21,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdint.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,19 +35,92 @@
 #define BATCH 32              /* datagrams per recvmmsg() */
 #define BATCHES_PER_WAKEUP 2  /* then the rest of the event loop gets its turn */
 #define MAX_DATAGRAM 65536    /* the largest UDP payload, so nothing is ever truncated */
+#define ADDRESS_TEXT 64       /* bytes per address in the addresses area (INET6_ADDRSTRLEN is 46) */
+#define REPLIES 64            /* replies queued per batch */
+#define REPLY_SIZE 2048       /* bytes per queued reply; larger ones are sent at once */
+
+/*
+ * The areas shared with JavaScript (core/accept/native-datagrams.ts allocates them once and
+ * hands them over with initDatagrams; the event loop runs one batch at a time, so every
+ * receiver uses the same ones):
+ *   inbox      BATCH x MAX_DATAGRAM bytes: datagram i at i * MAX_DATAGRAM
+ *   in_meta    BATCH x 3 int32: length (-1: skip, not an IP peer), port, address text length
+ *              (0: the same address as the previous datagram of this batch)
+ *   addresses  BATCH x ADDRESS_TEXT bytes: datagram i's address text (latin1) when its length is > 0
+ *   outbox     REPLIES x REPLY_SIZE bytes: queued reply k at k * REPLY_SIZE
+ *   out_meta   1 + REPLIES x 2 int32: the number of queued replies, then (datagram index, length)
+ */
+static unsigned char *inbox, *addresses, *outbox;
+static int32_t *in_meta, *out_meta;
+static napi_ref shared_refs[5];
 
 typedef struct {
   uv_poll_t poll;
   napi_env env;
-  napi_ref on_datagram;
+  napi_ref on_batch;
   napi_ref resource;
   napi_async_context context;
   int fd;
   int stopped;
+  struct sockaddr_storage peers[BATCH]; /* the current batch's sources: queued replies go there */
 } receiver_t;
 
-/* One receive area for every receiver: the event loop runs one callback at a time. */
-static unsigned char *arena;
+static int same_address(const struct sockaddr_storage *a, const struct sockaddr_storage *b) {
+  if (a->ss_family != b->ss_family) return 0;
+  if (a->ss_family == AF_INET)
+    return ((const struct sockaddr_in *)a)->sin_addr.s_addr == ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+  return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr, &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr));
+}
+
+/* Describe datagram i for JavaScript; `previous` is the last one described in this batch. */
+static int describe(receiver_t *r, int i, unsigned length, int previous) {
+  int32_t *m = in_meta + i * 3;
+  char text[INET6_ADDRSTRLEN];
+  int port = 0;
+  if (endpoint_text(&r->peers[i], text, sizeof text, &port) != 0) {
+    m[0] = -1;
+    return previous;
+  }
+  m[0] = (int32_t)length;
+  m[1] = port;
+  if (previous >= 0 && same_address(&r->peers[i], &r->peers[previous])) m[2] = 0;
+  else {
+    size_t n = strlen(text);
+    memcpy(addresses + (size_t)i * ADDRESS_TEXT, text, n);
+    m[2] = (int32_t)n;
+  }
+  return i;
+}
+
+/* Send the replies JavaScript queued during the batch: sendmmsg, as many calls as it takes. A
+ * full socket buffer drops the rest, as UDP may. */
+static void send_queued(receiver_t *r) {
+  int count = out_meta[0];
+  out_meta[0] = 0;
+  if (count <= 0 || count > REPLIES) return;
+  struct mmsghdr messages[REPLIES];
+  struct iovec iov[REPLIES];
+  memset(messages, 0, sizeof messages);
+  int ready = 0;
+  for (int k = 0; k < count; k++) {
+    int slot = out_meta[1 + k * 2], length = out_meta[2 + k * 2];
+    if (slot < 0 || slot >= BATCH || length < 0 || length > REPLY_SIZE) continue;
+    iov[ready].iov_base = outbox + (size_t)k * REPLY_SIZE;
+    iov[ready].iov_len = (size_t)length;
+    messages[ready].msg_hdr.msg_iov = &iov[ready];
+    messages[ready].msg_hdr.msg_iovlen = 1;
+    messages[ready].msg_hdr.msg_name = &r->peers[slot];
+    messages[ready].msg_hdr.msg_namelen = r->peers[slot].ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+    ready++;
+  }
+  for (int sent = 0; sent < ready;) {
+    int n = sendmmsg(r->fd, messages + sent, (unsigned)(ready - sent), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n > 0) sent += n;
+    else if (n < 0 && errno == EINTR) continue;
+    else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) sent++; /* this one failed (no route...): skip it */
+    else break;
+  }
+}
 
 static void on_datagrams(uv_poll_t *handle, int status, int events) {
   (void)events;
@@ -58,7 +134,7 @@ static void on_datagrams(uv_poll_t *handle, int status, int events) {
   napi_handle_scope scope;
   napi_open_handle_scope(env, &scope);
   napi_value callback, resource, receiver;
-  napi_get_reference_value(env, r->on_datagram, &callback);
+  napi_get_reference_value(env, r->on_batch, &callback);
   napi_get_reference_value(env, r->resource, &resource);
   napi_get_global(env, &receiver);
   /* One callback scope for the whole wakeup: promise jobs and nextTicks run once, at its end. */
@@ -67,33 +143,28 @@ static void on_datagrams(uv_poll_t *handle, int status, int events) {
   for (int round = 0; round < BATCHES_PER_WAKEUP && !r->stopped; round++) {
     struct mmsghdr messages[BATCH];
     struct iovec iov[BATCH];
-    struct sockaddr_storage peers[BATCH];
     memset(messages, 0, sizeof messages);
     for (int i = 0; i < BATCH; i++) {
-      iov[i].iov_base = arena + (size_t)i * MAX_DATAGRAM;
+      iov[i].iov_base = inbox + (size_t)i * MAX_DATAGRAM;
       iov[i].iov_len = MAX_DATAGRAM;
       messages[i].msg_hdr.msg_iov = &iov[i];
       messages[i].msg_hdr.msg_iovlen = 1;
-      messages[i].msg_hdr.msg_name = &peers[i];
-      messages[i].msg_hdr.msg_namelen = sizeof peers[i];
+      messages[i].msg_hdr.msg_name = &r->peers[i];
+      messages[i].msg_hdr.msg_namelen = sizeof r->peers[i];
     }
     int n = recvmmsg(r->fd, messages, BATCH, MSG_DONTWAIT, NULL);
     if (n <= 0) break;
-    for (int i = 0; i < n && !r->stopped; i++) {
-      char address[INET6_ADDRSTRLEN];
-      int port = 0;
-      if (endpoint_text(&peers[i], address, sizeof address, &port) != 0) continue;
-      napi_value argv[3], result;
-      void *copy;
-      napi_create_buffer_copy(env, messages[i].msg_len, iov[i].iov_base, &copy, &argv[0]);
-      napi_create_string_latin1(env, address, NAPI_AUTO_LENGTH, &argv[1]);
-      napi_create_int32(env, port, &argv[2]);
-      if (napi_call_function(env, receiver, callback, 3, argv, &result) == napi_pending_exception) {
-        napi_value exception;
-        napi_get_and_clear_last_exception(env, &exception);
-        napi_fatal_exception(env, exception);
-      }
+    for (int i = 0, previous = -1; i < n; i++) previous = describe(r, i, messages[i].msg_len, previous);
+    out_meta[0] = 0;
+    napi_value argv[1], result;
+    napi_create_int32(env, n, &argv[0]);
+    if (napi_call_function(env, receiver, callback, 1, argv, &result) == napi_pending_exception) {
+      napi_value exception;
+      napi_get_and_clear_last_exception(env, &exception);
+      napi_fatal_exception(env, exception);
     }
+    if (!r->stopped) send_queued(r);
+    else out_meta[0] = 0;
     if (n < BATCH) break;
   }
   napi_close_callback_scope(env, callback_scope);
@@ -123,16 +194,53 @@ static napi_value js_bind_datagram(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* The shared areas, each checked for its exact size; once per process. */
+static napi_value js_init_datagrams(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  static const size_t sizes[5] = {
+    (size_t)BATCH * MAX_DATAGRAM, BATCH * 3 * sizeof(int32_t), (size_t)BATCH * ADDRESS_TEXT,
+    (size_t)REPLIES * REPLY_SIZE, (1 + REPLIES * 2) * sizeof(int32_t),
+  };
+  void *areas[5];
+  for (int i = 0; i < 5; i++) {
+    size_t length = 0;
+    napi_typedarray_type type;
+    size_t elements = 0;
+    if (argc < 5 || napi_get_typedarray_info(env, argv[i], &type, &elements, &areas[i], NULL, NULL) != napi_ok) {
+      napi_throw_type_error(env, NULL, "initDatagrams needs five typed arrays");
+      return NULL;
+    }
+    length = elements * (type == napi_int32_array ? sizeof(int32_t) : 1);
+    if (length != sizes[i]) {
+      napi_throw_range_error(env, NULL, "initDatagrams: an area has the wrong size");
+      return NULL;
+    }
+  }
+  if (inbox) return NULL; /* already done: the first areas stay */
+  for (int i = 0; i < 5; i++) napi_create_reference(env, argv[i], 1, &shared_refs[i]);
+  inbox = areas[0];
+  in_meta = areas[1];
+  addresses = areas[2];
+  outbox = areas[3];
+  out_meta = areas[4];
+  return NULL;
+}
+
 static napi_value js_start_datagrams(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (!arena && !(arena = malloc((size_t)BATCH * MAX_DATAGRAM))) return throw_system_error(env, ENOMEM, "malloc");
+  if (!inbox) {
+    napi_throw_error(env, NULL, "initDatagrams must come first");
+    return NULL;
+  }
   receiver_t *r = calloc(1, sizeof *r);
   if (!r) return throw_system_error(env, ENOMEM, "calloc");
   napi_get_value_int32(env, argv[0], &r->fd);
   r->env = env;
-  napi_create_reference(env, argv[1], 1, &r->on_datagram);
+  napi_create_reference(env, argv[1], 1, &r->on_batch);
   napi_value resource, name;
   napi_create_object(env, &resource);
   napi_create_reference(env, resource, 1, &r->resource);
@@ -142,7 +250,7 @@ static napi_value js_start_datagrams(napi_env env, napi_callback_info info) {
   napi_get_uv_event_loop(env, &loop);
   int rc = uv_poll_init(loop, &r->poll, r->fd);
   if (rc != 0) {
-    napi_delete_reference(env, r->on_datagram);
+    napi_delete_reference(env, r->on_batch);
     napi_delete_reference(env, r->resource);
     napi_async_destroy(env, r->context);
     free(r);
@@ -164,7 +272,7 @@ static napi_value js_stop_datagrams(napi_env env, napi_callback_info info) {
   receiver_t *r = data;
   if (r->stopped) return NULL;
   r->stopped = 1;
-  napi_delete_reference(env, r->on_datagram);
+  napi_delete_reference(env, r->on_batch);
   napi_delete_reference(env, r->resource);
   napi_async_destroy(env, r->context);
   int fd = r->fd;
@@ -205,6 +313,7 @@ static napi_value js_send_datagram(napi_env env, napi_callback_info info) {
 
 void register_datagrams(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
+    {"initDatagrams", NULL, js_init_datagrams, NULL, NULL, NULL, napi_default, NULL},
     {"bindDatagram", NULL, js_bind_datagram, NULL, NULL, NULL, napi_default, NULL},
     {"startDatagrams", NULL, js_start_datagrams, NULL, NULL, NULL, napi_default, NULL},
     {"stopDatagrams", NULL, js_stop_datagrams, NULL, NULL, NULL, napi_default, NULL},

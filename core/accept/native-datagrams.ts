@@ -10,25 +10,68 @@ export interface NativeDatagramOptions {
 }
 
 /**
+ * One received datagram: its own copy of the bytes, the source, and a reply token that lets a
+ * reply made while its batch is being handled leave with the batch's others (see send()).
+ */
+export type OnNativeDatagram = (data: Buffer, address: string, port: number, replyToken: number) => void;
+
+// The areas shared with core/accept/datagrams.c; the sizes must match its #defines.
+const BATCH = 32;
+const MAX_DATAGRAM = 65536;
+const ADDRESS_TEXT = 64;
+const REPLIES = 64;
+const REPLY_SIZE = 2048;
+
+interface SharedAreas {
+  readonly inbox: Buffer;
+  readonly inMeta: Int32Array;
+  readonly addresses: Buffer;
+  readonly outbox: Buffer;
+  readonly outMeta: Int32Array;
+}
+
+let shared: SharedAreas | undefined;
+
+function sharedAreas(native: NativeAccept): SharedAreas {
+  if (shared) return shared;
+  const areas: SharedAreas = {
+    // Not zero-filled and not touched until datagrams arrive: pages cost memory only once used.
+    inbox: Buffer.allocUnsafeSlow(BATCH * MAX_DATAGRAM),
+    inMeta: new Int32Array(BATCH * 3),
+    addresses: Buffer.alloc(BATCH * ADDRESS_TEXT),
+    outbox: Buffer.allocUnsafeSlow(REPLIES * REPLY_SIZE),
+    outMeta: new Int32Array(1 + REPLIES * 2),
+  };
+  native.initDatagrams(areas.inbox, areas.inMeta, areas.addresses, areas.outbox, areas.outMeta);
+  shared = areas;
+  return areas;
+}
+
+/** The socket whose batch is being handled (the event loop runs one at a time). */
+let receiving: NativeDatagramSocket | undefined;
+
+/**
  * A bound UDP socket of a datagram service served by the daemon, read by the native receive
- * path (recvmmsg) and answered with one sendto() per reply: no dgram.Socket, no rinfo objects,
- * no address lookup per send.
+ * path (recvmmsg, a whole batch per call into JavaScript) and answered through the batch's
+ * sendmmsg, or one sendto() for a reply made later: no dgram.Socket, no rinfo objects, no
+ * address lookup for a reply to a datagram of the current batch.
  */
 export class NativeDatagramSocket {
   /** The bound address and port (the kernel's choice for port 0). */
   readonly endpoint: Endpoint;
   readonly #native: NativeAccept;
+  readonly #areas: SharedAreas;
   readonly #fd: number;
   readonly #receiver: ReceiverHandle;
+  readonly #onDatagram: OnNativeDatagram;
+  /** Counts batches, so a token from an earlier batch never names this batch's source. */
+  #batch = 0;
   #stopped = false;
 
   /** `undefined` when the address is not numeric for its family (the caller uses node:dgram). */
-  static create(
-    native: NativeAccept,
-    options: NativeDatagramOptions,
-    onDatagram: (data: Buffer, address: string, port: number) => void,
-  ): NativeDatagramSocket | undefined {
+  static create(native: NativeAccept, options: NativeDatagramOptions, onDatagram: OnNativeDatagram): NativeDatagramSocket | undefined {
     if (options.family === 4 ? !isIPv4(options.address) : !isIPv6(options.address)) return undefined;
+    const areas = sharedAreas(native);
     let fd: number;
     try {
       fd = native.bindDatagram(options.family, options.address, options.port, options.v6only);
@@ -37,19 +80,59 @@ export class NativeDatagramSocket {
       e.message = `${e.message} ${options.address}:${options.port}`;
       throw e;
     }
-    return new NativeDatagramSocket(native, fd, options, onDatagram);
+    return new NativeDatagramSocket(native, areas, fd, options, onDatagram);
   }
 
-  private constructor(native: NativeAccept, fd: number, options: NativeDatagramOptions, onDatagram: (data: Buffer, address: string, port: number) => void) {
+  private constructor(native: NativeAccept, areas: SharedAreas, fd: number, options: NativeDatagramOptions, onDatagram: OnNativeDatagram) {
     this.#native = native;
+    this.#areas = areas;
     this.#fd = fd;
+    this.#onDatagram = onDatagram;
     this.endpoint = { address: options.address, port: native.localEndpoint(fd)?.[1] ?? options.port };
-    this.#receiver = native.startDatagrams(fd, onDatagram);
+    this.#receiver = native.startDatagrams(fd, this.#onBatch);
   }
 
-  /** Send one datagram; a full socket buffer drops it, as UDP may. */
-  send(data: Uint8Array, address: string, port: number): void {
-    if (!this.#stopped) this.#native.sendDatagram(this.#fd, data, address, port);
+  readonly #onBatch = (count: number): void => {
+    const { inbox, inMeta, addresses } = this.#areas;
+    const base = ++this.#batch * BATCH;
+    // A lone datagram's reply goes out at once (sendto), before its START record is written:
+    // nothing to send it with, and the client is waiting.
+    receiving = count > 1 ? this : undefined;
+    try {
+      let address = '';
+      for (let i = 0; i < count && !this.#stopped; i++) {
+        const length = inMeta[i * 3]!;
+        if (length < 0) continue;
+        const textLength = inMeta[i * 3 + 2]!;
+        if (textLength > 0) address = addresses.toString('latin1', i * ADDRESS_TEXT, i * ADDRESS_TEXT + textLength);
+        // A copy from Node's buffer pool: the handler may keep it, the inbox is reused.
+        const data = Buffer.allocUnsafe(length);
+        inbox.copy(data, 0, i * MAX_DATAGRAM, i * MAX_DATAGRAM + length);
+        this.#onDatagram(data, address, inMeta[i * 3 + 1]!, base + i);
+      }
+    } finally {
+      receiving = undefined;
+    }
+  };
+
+  /**
+   * Send one datagram; a full socket buffer drops it, as UDP may. With the token of a datagram
+   * of the batch being handled, the reply goes out with the batch (to that datagram's source);
+   * otherwise at once.
+   */
+  send(data: Uint8Array, address: string, port: number, replyToken = -1): void {
+    if (this.#stopped) return;
+    const { outbox, outMeta } = this.#areas;
+    const queued = outMeta[0]!;
+    const index = replyToken - this.#batch * BATCH;
+    if (receiving === this && index >= 0 && index < BATCH && queued < REPLIES && data.length <= REPLY_SIZE) {
+      outbox.set(data, queued * REPLY_SIZE);
+      outMeta[1 + queued * 2] = index;
+      outMeta[2 + queued * 2] = data.length;
+      outMeta[0] = queued + 1;
+      return;
+    }
+    this.#native.sendDatagram(this.#fd, data, address, port);
   }
 
   close(): void {

@@ -36,10 +36,19 @@ export interface NativeAccept {
    */
   sendDescriptor(channel: number, fd: number, ...parts: string[]): number;
 
+  /**
+   * The areas every datagram receiver shares with JavaScript (sizes in core/accept/datagrams.c):
+   * received datagrams and their (length, port, address text length), address texts, queued
+   * replies and their (count; datagram index, length). Once per process.
+   */
+  initDatagrams(inbox: Buffer, inMeta: Int32Array, addresses: Buffer, outbox: Buffer, outMeta: Int32Array): void;
   /** A bound, non-blocking, close-on-exec UDP socket. Throws an Error with code, errno and syscall. */
   bindDatagram(family: 4 | 6, address: string, port: number, v6only: boolean): number;
-  /** Poll `fd`; each datagram arrives as its own Buffer (up to 64 per wakeup, read with recvmmsg). */
-  startDatagrams(fd: number, onDatagram: (data: Buffer, address: string, port: number) => void): ReceiverHandle;
+  /**
+   * Poll `fd`; each wakeup reads up to 32 datagrams at a time (recvmmsg) into the shared areas and
+   * calls `onBatch(count)`; the replies queued in the outbox during that call are sent (sendmmsg).
+   */
+  startDatagrams(fd: number, onBatch: (count: number) => void): ReceiverHandle;
   /** Stop polling and close the socket. */
   stopDatagrams(receiver: ReceiverHandle): void;
   /** One non-blocking sendto(): bytes sent, or -errno. */
