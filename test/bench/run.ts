@@ -67,18 +67,48 @@ function log(text: string): void {
   process.stderr.write(`bench: ${text}\n`);
 }
 
+/** The UDP echo cells also measure openbsd-inetd when it is there (it serves on port 7 only). */
+function openbsdWanted(bin: ReturnType<typeof findBinaries>): boolean {
+  return Boolean(bin.openbsdInetd) && SCENARIOS.some((s) => s.mode === 'udp') && (!ONLY || wanted('openbsd') || wanted('UDP'));
+}
+
+/** openbsd-inetd with UDP echo on [::1]:7, once it answers (bounded); undefined when it cannot run. */
+async function startOpenbsdInetd(dir: string, tools: Tools): Promise<RunningDaemon | undefined> {
+  if (!(await udpFree(7))) {
+    log('port 7 on ::1 is busy: skipping openbsd-inetd');
+    return undefined;
+  }
+  const conf = join(dir, 'inetd.conf');
+  writeFileSync(conf, openbsdInetdConfig());
+  const d = startDaemon('openbsd-inetd', findBinaries(root), conf, dir);
+  for (let i = 0; i < 50; i++) {
+    const r = await runLoad(tools, 'udp', '::1', 7, 1, 0.1, 64);
+    if (r.ops > 0) return d;
+  }
+  await d.stop();
+  log('openbsd-inetd did not answer on [::1]:7: skipping it');
+  return undefined;
+}
+
 /**
- * Every scenario at every concurrency. Both daemons run at once, each on its own copy of the
+ * Every scenario at every concurrency. The daemons run at once, each on its own copy of the
  * configuration (only the ports differ), but only one is ever under load: each cell is measured
- * on one daemon right after the other, alternating which goes first, ROUNDS times, and the best
+ * on one daemon right after the other, rotating which goes first, ROUNDS times, and the best
  * round is kept. On a machine shared with other work this compares them under the same
- * conditions instead of whichever minute each happened to get.
+ * conditions instead of whichever minute each happened to get. openbsd-inetd takes part in the
+ * UDP echo cells the same way.
+ *
+ * Before the first measured cell every daemon serves every connection and request scenario
+ * once (8 clients, 0.5 s after the load generator's own warm-up), unmeasured: a daemon that has
+ * run for a while is what is compared, not the first second after start (for xinetd-ts, the
+ * JIT's warm-up fell on the first cell, hello at 1 client).
  */
-async function runAll(kinds: readonly DaemonKind[], dir: string, tools: Tools, setups: ReadonlyMap<DaemonKind, { ports: BenchPorts; config: string }>, cells: Map<string, Map<string, Cell>>, facts: DaemonFacts[]): Promise<void> {
+async function runAll(kinds: readonly DaemonKind[], dir: string, tools: Tools, setups: ReadonlyMap<DaemonKind, { ports: BenchPorts; config: string }>, cells: Map<string, Map<string, Cell>>, facts: DaemonFacts[]): Promise<boolean> {
   const bin = findBinaries(root);
   const daemons = new Map<DaemonKind, RunningDaemon>();
   const first = new Map<DaemonKind, number>();
   const idle = new Map<DaemonKind, number>();
+  const portOf = (kind: DaemonKind, s: Scenario): number => (kind === 'openbsd-inetd' ? 7 : s.port(setups.get(kind)!.ports));
   try {
     for (const kind of kinds) {
       const { ports, config } = setups.get(kind)!;
@@ -90,60 +120,41 @@ async function runAll(kinds: readonly DaemonKind[], dir: string, tools: Tools, s
       await new Promise((r) => setTimeout(r, 300));
       idle.set(kind, daemons.get(kind)!.memory('VmRSS'));
     }
+    const inetd = openbsdWanted(bin) ? await startOpenbsdInetd(dir, tools) : undefined;
+    if (inetd) daemons.set('openbsd-inetd', inetd);
+    const participants = (s: Scenario): DaemonKind[] => (s.mode === 'udp' && inetd ? [...kinds, 'openbsd-inetd'] : [...kinds]);
+    log('warm-up: every connection and request scenario once on every daemon, not measured');
+    // Not the bulk ones: they grow the daemon's heap, and the connection cells would then be
+    // measured against a larger heap than the order of the table implies.
+    for (const s of SCENARIOS.filter((x) => x.unit !== 'MB/s')) {
+      for (const kind of participants(s)) await runLoad(tools, s.mode, s.address, portOf(kind, s), 8, 0.5, s.size);
+    }
     let round = 0;
     for (const s of SCENARIOS) {
       for (const c of CLIENTS) {
         const best = new Map<DaemonKind, Cell>();
+        const who = participants(s);
         for (let r = 0; r < ROUNDS; r++) {
-          const order = (round++ % 2 === 0 ? kinds : [...kinds].reverse());
-          for (const kind of order) {
-            const d = daemons.get(kind)!;
-            const cell = await measure(d, tools, s, s.port(setups.get(kind)!.ports), c);
+          const start = round++ % who.length;
+          for (const kind of [...who.slice(start), ...who.slice(0, start)]) {
+            const cell = await measure(daemons.get(kind)!, tools, s, portOf(kind, s), c);
             const v = (x: Cell): number => (s.unit === 'MB/s' ? x.result.mbps : x.result.rate);
             const prev = best.get(kind);
             if (!prev || v(cell) > v(prev)) best.set(kind, cell);
           }
         }
         for (const [kind, cell] of best) {
-          log(`${kind.padEnd(9)} ${s.name} x${c}: ${s.unit === 'MB/s' ? `${cell.result.mbps.toFixed(1)} MB/s` : `${cell.result.rate.toFixed(0)} ${s.unit}`} p99 ${cell.result.p99ms.toFixed(2)} ms errors ${cell.result.errors} peak RSS so far ${daemons.get(kind)!.memory('VmHWM').toFixed(1)} MB`);
+          log(`${kind.padEnd(13)} ${s.name} x${c}: ${s.unit === 'MB/s' ? `${cell.result.mbps.toFixed(1)} MB/s` : `${cell.result.rate.toFixed(0)} ${s.unit}`} p99 ${cell.result.p99ms.toFixed(2)} ms errors ${cell.result.errors} peak RSS so far ${daemons.get(kind)!.memory('VmHWM').toFixed(1)} MB`);
           if (!cells.has(key(s.name, c))) cells.set(key(s.name, c), new Map());
           cells.get(key(s.name, c))!.set(kind, cell);
         }
       }
     }
     for (const kind of kinds) facts.push({ name: kind, firstConnectionMs: first.get(kind), idleRssMb: idle.get(kind), peakRssMb: daemons.get(kind)!.memory('VmHWM') });
+    return inetd !== undefined;
   } finally {
     await Promise.all([...daemons.values()].map((d) => d.stop()));
   }
-}
-
-/** UDP echo against openbsd-inetd, whose internal services only exist on their named ports. */
-async function runOpenbsdInetd(dir: string, tools: Tools, cells: Map<string, Map<string, Cell>>): Promise<boolean> {
-  const bin = findBinaries(root);
-  if (!bin.openbsdInetd || !SCENARIOS.some((s) => s.mode === 'udp') || (ONLY && !wanted('openbsd') && !wanted('UDP'))) return false;
-  if (!(await udpFree(7))) {
-    log('port 7 on ::1 is busy: skipping openbsd-inetd');
-    return false;
-  }
-  const conf = join(dir, 'inetd.conf');
-  writeFileSync(conf, openbsdInetdConfig());
-  const d = startDaemon('openbsd-inetd', bin, conf, dir);
-  try {
-    const s = SCENARIOS.find((x) => x.mode === 'udp')!;
-    // Up when it answers (bounded).
-    for (let i = 0; i < 50; i++) {
-      const r = await runLoad(tools, 'udp', '::1', 7, 1, 0.1, 64);
-      if (r.ops > 0) break;
-    }
-    for (const c of CLIENTS) {
-      const cell = await measure(d, tools, s, 7, c);
-      log(`openbsd-inetd ${s.name} x${c}: ${cell.result.rate.toFixed(0)} req/s`);
-      cells.get(key(s.name, c))?.set('openbsd-inetd', cell);
-    }
-  } finally {
-    await d.stop();
-  }
-  return true;
 }
 
 /** Start-up, rate and reload with 1,000 services configured. */
@@ -230,11 +241,10 @@ async function main(): Promise<void> {
       setups.set(kind, { ports: p, config });
     }
     if (!bin.xinetd) log('xinetd not found (apt-get install -y xinetd): measuring xinetd-ts alone');
-    log(`${SECONDS} s per cell after 0.5 s warm-up, best of ${ROUNDS}; ports ${block[0]}-${block[block.length - 1]}`);
+    log(`${SECONDS} s per cell after 0.5 s warm-up, best of ${ROUNDS}, after one unmeasured pass; ports ${block[0]}-${block[block.length - 1]}`);
     const cells = new Map<string, Map<string, Cell>>();
     let facts: DaemonFacts[] = [];
-    await runAll(kinds, dir, tools, setups, cells, facts);
-    const withInetd = await runOpenbsdInetd(dir, tools, cells);
+    const withInetd = await runAll(kinds, dir, tools, setups, cells, facts);
     const withThousand: DaemonFacts[] = [];
     for (const f of facts) {
       const kind = f.name as DaemonKind;
