@@ -35,10 +35,10 @@ export interface FileSinkOptions {
   readonly now?: () => number;
 }
 
-const STANDARD_STREAMS: Readonly<Record<string, () => NodeJS.WritableStream>> = {
-  '/dev/stdout': () => process.stdout,
-  '/dev/stderr': () => process.stderr,
-};
+const STANDARD_STREAMS: ReadonlyMap<string, () => NodeJS.WritableStream> = new Map<string, () => NodeJS.WritableStream>([
+  ['/dev/stdout', () => process.stdout],
+  ['/dev/stderr', () => process.stderr],
+]);
 
 function sizeOf(path: string): number {
   try {
@@ -74,7 +74,11 @@ export class FileSink {
   /** A batch is being written: the next one waits for it. */
   #writing = false;
 
+  /** The process's own stdout or stderr, for those two paths (looked up once, not per record). */
+  readonly #standard: (() => NodeJS.WritableStream) | undefined;
+
   constructor(options: FileSinkOptions) {
+    this.#standard = STANDARD_STREAMS.get(options.path);
     this.#options = options;
     this.#caps = options.hard === undefined ? undefined : sizeCaps(options.soft, options.hard);
     this.#health = new SinkHealth(`log file ${options.path}`, options.report);
@@ -84,7 +88,7 @@ export class FileSink {
     if (this.#closed) return;
     // /dev/stdout and /dev/stderr cannot be opened when they are sockets (systemd, pipes):
     // write to the process's own streams instead; no size caps apply to them.
-    const std = STANDARD_STREAMS[this.#options.path];
+    const std = this.#standard;
     if (std) {
       std().write(line);
       return;

@@ -30,6 +30,11 @@ export class DenyList {
     return 'added';
   }
 
+  /** Nothing listed: the per-connection check can stop here. */
+  get isEmpty(): boolean {
+    return this.#entries.size === 0;
+  }
+
   find(address: string, now: number): DenyEntry | undefined {
     const entry = this.#entries.get(sourceKey(address)!);
     return entry && entry.until > now ? entry : undefined;

@@ -58,6 +58,7 @@ export default definePlugin(() => ({
       const address = conn.peer?.address;
       if (!address) return isSensor(conn) ? refuse('address', `SENSOR service ${conn.service.id}`) : undefined;
       if (!isSensor(conn)) {
+        if (list.isEmpty) return undefined;
         const hit = list.find(address, Date.now());
         return hit ? refuse('address', `global_no_access list: touched SENSOR ${hit.by}`) : undefined;
       }
