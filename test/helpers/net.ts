@@ -1,4 +1,5 @@
 import dgram from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import net from 'node:net';
 import { waitFor } from './wait.js';
@@ -6,18 +7,42 @@ import { waitFor } from './wait.js';
 /**
  * Ports this process has handed out: the kernel may give the same free port to two calls in a
  * row (the first one's socket is closed by then; measured: 2 of 3,000 calls returned one of the
- * previous five), and a test that asks for several ports at once needs them distinct. The likely cause of a rare failure: a chargen client that read 4
- * bytes (time's answer) and then nothing, the two services having been given one port.
+ * previous five), and a test that asks for several ports at once needs them distinct.
  */
 const handedOut = new Set<number>();
 
+/**
+ * Where test ports come from: below the kernel's ephemeral range, so that no client socket of
+ * any test (they get ephemeral ports when they connect) can take a port between the moment it is
+ * found free and the moment a daemon binds it. Undefined when that range is too small here.
+ */
+const testPorts: { low: number; high: number } | undefined = (() => {
+  try {
+    const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    return low !== undefined && low - 10_240 >= 4096 ? { low: 10_240, high: low } : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
+/** Listen on TCP port (0: the kernel's choice) of '::'; the bound port, or undefined when taken. */
+async function tcpListen(port: number): Promise<{ server: net.Server; port: number } | undefined> {
+  const server = net.createServer();
+  const ok = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '::', () => resolve(true));
+  });
+  return ok ? { server, port: (server.address() as net.AddressInfo).port } : undefined;
+}
+
 /** A port free for both TCP and UDP on loopback right now, never one this process got before. */
 export async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const server = net.createServer();
-    server.listen(0, '::');
-    await once(server, 'listening');
-    const port = (server.address() as net.AddressInfo).port;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const wanted = testPorts ? testPorts.low + Math.floor(Math.random() * (testPorts.high - testPorts.low)) : 0;
+    if (handedOut.has(wanted)) continue;
+    const tcp = await tcpListen(wanted);
+    if (!tcp) continue;
+    const { server, port } = tcp;
     if (handedOut.has(port)) {
       server.close();
       continue;
