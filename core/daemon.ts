@@ -22,7 +22,7 @@ import type { Refusal } from './refusal.js';
 import type { ServiceConfig } from './service-config.js';
 import { ServiceState } from './service-state.js';
 import type { Session } from './session.js';
-import { ReceivedDatagram, type DatagramSend } from './received-datagram.js';
+import { DatagramConnection, type DatagramSend } from './datagram-connection.js';
 import { VERSION } from './version.js';
 
 export interface DaemonOptions {
@@ -372,7 +372,7 @@ export class Daemon extends EventEmitter {
       const handle = await listen(config, {
         accepted: (fd, address, port, listener) => this.#onAccepted(svc, fd, address, port, listener.endpoint),
         connection: (socket) => this.#onConnection(svc, socket),
-        datagram: (data, address, port, replyToken) => this.#onDatagram(svc, data, address, port, replyToken),
+        datagram: (data, address, port, replyToken, receivedAt) => this.#onDatagram(svc, data, address, port, replyToken, receivedAt),
         error: (error) => {
           // accept() out of descriptors (xinetd: `no available descriptors`): the limits plugin pauses the service.
           if (error.code === 'EMFILE' || error.code === 'ENFILE') this.emit('descriptors-exhausted', svc.state);
@@ -451,7 +451,7 @@ export class Daemon extends EventEmitter {
     });
   }
 
-  #onDatagram(svc: ActiveService, data: Buffer, address: string, port: number, replyToken?: number): void {
+  #onDatagram(svc: ActiveService, data: Buffer, address: string, port: number, replyToken?: number, receivedAt = Date.now()): void {
     const limit = this.options.maxDatagramsInFlight ?? 64;
     const handle = svc.handle;
     if (svc.inFlight >= limit || !handle || (handle.kind !== 'dgram' && handle.kind !== 'receive')) return;
@@ -464,15 +464,7 @@ export class Daemon extends EventEmitter {
         : (buf, to, toPort) => handle.socket.send(buf, toPort, to);
     }
     svc.local ??= { address: config.bind ?? '', port: config.port };
-    const conn: Connection = {
-      id: this.#nextId++,
-      service: config,
-      state: svc.state,
-      datagram: new ReceivedDatagram(data, svc.sendDatagram, address, port, config.port, replyToken),
-      peer: { address, port },
-      local: svc.local,
-      startedAt: Date.now(),
-    };
+    const conn = new DatagramConnection(this.#nextId++, config, svc.state, data, { address, port }, svc.local, receivedAt, svc.sendDatagram, replyToken);
     svc.inFlight++;
     runConnection(this.#host, conn, noop, () => svc.inFlight--);
   }

@@ -21,8 +21,11 @@ export interface ListenHandlers {
   accepted(fd: number, address: string, port: number, listener: NativeListener): void;
   /** A connection from net.Server (no native acceptor). */
   connection(socket: net.Socket): void;
-  /** `replyToken`: from the native receive path, lets a reply leave with its batch (NativeDatagramSocket.send). */
-  datagram(data: Buffer, address: string, port: number, replyToken?: number): void;
+  /**
+   * `replyToken` and `receivedAt` (epoch ms): from the native receive path; the token lets a
+   * reply leave with its batch (NativeDatagramSocket.send).
+   */
+  datagram(data: Buffer, address: string, port: number, replyToken?: number, receivedAt?: number): void;
   /** Accept errors (EMFILE...) after the socket is listening. */
   error(error: NodeJS.ErrnoException): void;
 }

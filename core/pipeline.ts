@@ -29,7 +29,6 @@ const EMPTY_SPEC: LaunchSpec = Object.freeze({});
 const ADMITTED: Decision = Object.freeze({ admitted: true });
 const noop = (): void => undefined;
 
-type Callback<T> = (error: Error | null, result?: T) => void;
 
 /**
  * The only code that orders the stages: accept -> authorize -> limit -> decided ->
@@ -69,58 +68,62 @@ class ConnectionRun {
     this.hooks = serviceHooks(host.hooks, conn.service);
   }
 
+  // A stage's callback is made only when its hook has taps: a datagram or a daytime
+  // connection makes two or three of them, not five.
+
   start(): void {
     try {
       const hook = this.hooks.accept;
-      if (hook) hook.callAsync(this.conn, this.accepted);
+      if (hook) hook.callAsync(this.conn, (error) => this.accepted(error));
       else this.accepted(null);
     } catch (thrown) {
       this.fail(thrown);
     }
   }
 
-  readonly accepted = (error?: Error | null): void => {
+  accepted(error?: Error | null): void {
     if (error) return this.fail(error);
     try {
       this.stage = 'authorize';
       const hook = this.hooks.authorize;
-      if (hook) hook.callAsync(this.conn, this.authorized);
+      if (hook) hook.callAsync(this.conn, (e, refusal) => this.authorized(e, refusal));
       else this.authorized(null);
     } catch (thrown) {
       this.fail(thrown);
     }
-  };
+  }
 
-  readonly authorized = (error: Error | null, refusal?: Refusal | void): void => {
+  authorized(error: Error | null, refusal?: Refusal | void): void {
     if (error) return this.fail(error);
     try {
       if (refusal) return this.decide(refusal);
       this.stage = 'limit';
-      admit(this.host, this.hooks.limit, this.conn, this.admitted);
+      admit(this.host, this.hooks.limit, this);
     } catch (thrown) {
       this.fail(thrown);
     }
-  };
+  }
 
-  readonly admitted = (error: Error | null, admission?: Admission): void => {
+  /** Called by admit() once the limit hook has answered and the slot (if any) is taken. */
+  admitted(error: Error | null, refusal: Refusal | void, slot: Slot | undefined): void {
     if (error) return this.fail(error);
-    this.slot = admission?.slot;
+    this.slot = slot;
     try {
-      this.decide(admission?.refusal);
+      this.decide(refusal);
     } catch (thrown) {
       this.fail(thrown);
     }
-  };
+  }
 
   decide(refusal: Refusal | void): void {
     this.stage = 'decided';
     this.refusal = refusal;
     const hook = this.hooks.decided;
-    if (hook) hook.callAsync(this.conn, refusal ? { admitted: false, refusal } : ADMITTED, this.decided);
+    if (hook) hook.callAsync(this.conn, refusal ? { admitted: false, refusal } : ADMITTED, (error) => this.decided(error));
     else this.decided(null);
   }
 
-  readonly decided = (error?: Error | null): void => {
+  decided(error?: Error | null): void {
     if (error) return this.fail(error);
     try {
       const { host, conn, refusal } = this;
@@ -137,14 +140,14 @@ class ConnectionRun {
       this.stage = 'prepare';
       const spec = this.hooks.prepare ? this.hooks.prepare.call(EMPTY_SPEC, conn) : EMPTY_SPEC;
       this.stage = 'launch';
-      if (this.hooks.launch) this.hooks.launch.callAsync(conn, spec, this.launched);
+      if (this.hooks.launch) this.hooks.launch.callAsync(conn, spec, (e, session) => this.launched(e, session));
       else this.launched(null);
     } catch (thrown) {
       this.fail(thrown);
     }
-  };
+  }
 
-  readonly launched = (error: Error | null, session?: Session | void): void => {
+  launched(error: Error | null, session?: Session | void): void {
     if (error) return this.fail(error);
     try {
       if (!session) throw new XinetdError('XI_ERR_NO_LAUNCHER', `no launcher claimed service ${this.conn.service.id}`);
@@ -156,7 +159,7 @@ class ConnectionRun {
     } catch (thrown) {
       this.fail(thrown);
     }
-  };
+  }
 
   fail(error: unknown): void {
     if (this.finished) return;
@@ -177,15 +180,10 @@ interface Slot {
   free(): void;
 }
 
-interface Admission {
-  readonly refusal: Refusal | void;
-  readonly slot: Slot | undefined;
-}
-
 /** Each host's admission queue: connections waiting for the limit hook while one runs. */
 interface AdmissionQueue {
   busy: boolean;
-  readonly waiting: Array<() => void>;
+  readonly waiting: ConnectionRun[];
 }
 const queues = new WeakMap<PipelineHost, AdmissionQueue>();
 
@@ -196,42 +194,41 @@ const queues = new WeakMap<PipelineHost, AdmissionQueue>();
  * -limit before any of it is counted. With synchronous limit taps the queue is never used.
  * (Datagrams served in the daemon are never counted as running servers, so they take no slot.)
  */
-function admit(host: PipelineHost, limit: DaemonHooks['limit'] | undefined, conn: Connection, done: Callback<Admission>): void {
+function admit(host: PipelineHost, limit: DaemonHooks['limit'] | undefined, run: ConnectionRun): void {
   let queue = queues.get(host);
   if (!queue) queues.set(host, (queue = { busy: false, waiting: [] }));
-  const q = queue;
-  const run = () => {
-    q.busy = true;
-    let settled = false;
-    const finish = (error: Error | null, refusal?: Refusal | void) => {
-      if (settled) return;
-      settled = true;
-      let slot: Slot | undefined;
-      try {
-        if (!error && !refusal && !conn.datagram) slot = takeSlot(host, conn);
-      } catch (thrown) {
-        error = thrown instanceof Error ? thrown : new Error(String(thrown));
-      }
-      q.busy = false;
-      const next = q.waiting.shift();
-      try {
-        done(error, error ? undefined : refusal ? { refusal, slot } : slot ? { refusal: undefined, slot } : NOT_COUNTED);
-      } finally {
-        next?.();
-      }
-    };
-    try {
-      if (limit) limit.callAsync(conn, finish);
-      else finish(null);
-    } catch (thrown) {
-      finish(thrown instanceof Error ? thrown : new Error(String(thrown)));
-    }
-  };
-  if (q.busy) q.waiting.push(run);
-  else run();
+  if (queue.busy) queue.waiting.push(run);
+  else runLimit(host, queue, limit, run);
 }
 
-const NOT_COUNTED: Admission = Object.freeze({ refusal: undefined, slot: undefined });
+function runLimit(host: PipelineHost, q: AdmissionQueue, limit: DaemonHooks['limit'] | undefined, run: ConnectionRun): void {
+  q.busy = true;
+  let settled = false;
+  const finish = (error: Error | null, refusal?: Refusal | void) => {
+    if (settled) return;
+    settled = true;
+    let slot: Slot | undefined;
+    try {
+      if (!error && !refusal && !run.conn.datagram) slot = takeSlot(host, run.conn);
+    } catch (thrown) {
+      error = thrown instanceof Error ? thrown : new Error(String(thrown));
+    }
+    q.busy = false;
+    const next = q.waiting.shift();
+    try {
+      run.admitted(error, error ? undefined : refusal, slot);
+    } finally {
+      // The next one's own (service's) limit hook.
+      if (next) runLimit(host, q, next.hooks.limit, next);
+    }
+  };
+  try {
+    if (limit) limit.callAsync(run.conn, finish);
+    else finish(null);
+  } catch (thrown) {
+    finish(thrown instanceof Error ? thrown : new Error(String(thrown)));
+  }
+}
 
 function takeSlot(host: PipelineHost, conn: Connection): Slot {
   const key = sourceKey(conn.peer?.address);
@@ -253,7 +250,9 @@ function track(host: PipelineHost, conn: Connection, session: Session, held: Slo
   const slot = held ?? (counted ? takeSlot(host, conn) : undefined);
   if (counted) host.sessionStarted(conn, session);
   else slot?.free();
-  host.log({ kind: 'start', conn, pid: session.pid, time: host.now() });
+  // A datagram served in the daemon starts in the turn it was read: its receipt time saves a
+  // clock read per datagram.
+  host.log({ kind: 'start', conn, pid: session.pid, time: conn.datagram ? conn.startedAt : host.now() });
   // Not counted and no EXIT (daytime, datagrams): nothing waits for its end.
   if (!counted && session.logExit === false) return;
   session.done.then(

@@ -75,20 +75,24 @@ static int same_address(const struct sockaddr_storage *a, const struct sockaddr_
 /* Describe datagram i for JavaScript; `previous` is the last one described in this batch. */
 static int describe(receiver_t *r, int i, unsigned length, int previous) {
   int32_t *m = in_meta + i * 3;
+  const struct sockaddr_storage *peer = &r->peers[i];
+  m[0] = (int32_t)length;
+  /* The same source address as the one before (a busy client): only its port, no text. */
+  if (previous >= 0 && same_address(peer, &r->peers[previous])) {
+    m[1] = ntohs(peer->ss_family == AF_INET ? ((const struct sockaddr_in *)peer)->sin_port : ((const struct sockaddr_in6 *)peer)->sin6_port);
+    m[2] = 0;
+    return i;
+  }
   char text[INET6_ADDRSTRLEN];
   int port = 0;
-  if (endpoint_text(&r->peers[i], text, sizeof text, &port) != 0) {
+  if (endpoint_text(peer, text, sizeof text, &port) != 0) {
     m[0] = -1;
     return previous;
   }
-  m[0] = (int32_t)length;
+  size_t n = strlen(text);
+  memcpy(addresses + (size_t)i * ADDRESS_TEXT, text, n);
   m[1] = port;
-  if (previous >= 0 && same_address(&r->peers[i], &r->peers[previous])) m[2] = 0;
-  else {
-    size_t n = strlen(text);
-    memcpy(addresses + (size_t)i * ADDRESS_TEXT, text, n);
-    m[2] = (int32_t)n;
-  }
+  m[2] = (int32_t)n;
   return i;
 }
 

@@ -10,10 +10,11 @@ export interface NativeDatagramOptions {
 }
 
 /**
- * One received datagram: its own copy of the bytes, the source, and a reply token that lets a
- * reply made while its batch is being handled leave with the batch's others (see send()).
+ * One received datagram: its own copy of the bytes, the source, a reply token that lets a
+ * reply made while its batch is being handled leave with the batch's others (see send()), and
+ * when its batch was read (epoch ms; one clock read per batch).
  */
-export type OnNativeDatagram = (data: Buffer, address: string, port: number, replyToken: number) => void;
+export type OnNativeDatagram = (data: Buffer, address: string, port: number, replyToken: number, receivedAt: number) => void;
 
 // The areas shared with core/accept/datagrams.c; the sizes must match its #defines.
 const BATCH = 32;
@@ -98,6 +99,7 @@ export class NativeDatagramSocket {
     // A lone datagram's reply goes out at once (sendto), before its START record is written:
     // nothing to send it with, and the client is waiting.
     receiving = count > 1 ? this : undefined;
+    const receivedAt = Date.now();
     try {
       let address = '';
       for (let i = 0; i < count && !this.#stopped; i++) {
@@ -108,7 +110,7 @@ export class NativeDatagramSocket {
         // A copy from Node's buffer pool: the handler may keep it, the inbox is reused.
         const data = Buffer.allocUnsafe(length);
         inbox.copy(data, 0, i * MAX_DATAGRAM, i * MAX_DATAGRAM + length);
-        this.#onDatagram(data, address, inMeta[i * 3 + 1]!, base + i);
+        this.#onDatagram(data, address, inMeta[i * 3 + 1]!, base + i, receivedAt);
       }
     } finally {
       receiving = undefined;

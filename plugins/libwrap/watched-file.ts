@@ -10,30 +10,34 @@ export const RECHECK_MS = 1000;
  * Change detection by at most one stat per RECHECK_MS (libwrap itself reads the files per
  * connection; a stat per connection costs more than the rest of the access checks together).
  * A missing file reads as empty, as in tcpd; any other error is reported so the caller can fail
- * closed.
+ * closed. A timer, not a clock read per connection, says when the state is due for a check.
  */
 export class WatchedFile<T> {
   readonly path: string;
   readonly #parse: (text: string) => T;
-  readonly #now: () => number;
+  readonly #recheckMs: number;
   #signature = '';
   #state: FileState<T> | undefined;
-  #checkedAt = -Infinity;
+  /** The last check is RECHECK_MS old (set by an unref'd timer). */
+  #due = true;
   #pending: Promise<FileState<T>> | undefined;
 
-  constructor(path: string, parse: (text: string) => T, now: () => number = performance.now.bind(performance)) {
+  constructor(path: string, parse: (text: string) => T, recheckMs = RECHECK_MS) {
     this.path = path;
     this.#parse = parse;
-    this.#now = now;
+    this.#recheckMs = recheckMs;
   }
 
   /**
-   * The state checked within the last RECHECK_MS, without any I/O; undefined when it is older
-   * (then call current()).
+   * The last state read, without any I/O; undefined before the first read (then call
+   * current()). When it is due, a check starts in the background and this state is used until
+   * the check ends: connections never wait for the once-a-second stat (they did, and a busy
+   * datagram service dropped what arrived meanwhile).
    */
   cached(): FileState<T> | undefined {
     const state = this.#state;
-    if (!state || this.#now() - this.#checkedAt >= RECHECK_MS) return undefined;
+    if (!state) return undefined;
+    if (this.#due && !this.#pending) this.#pending = this.#check();
     return state.fresh ? (this.#state = { ...state, fresh: false }) : state;
   }
 
@@ -41,14 +45,25 @@ export class WatchedFile<T> {
   current(): Promise<FileState<T>> {
     const cached = this.cached();
     if (cached) return Promise.resolve(cached);
-    this.#pending ??= this.#refresh().finally(() => (this.#pending = undefined));
-    return this.#pending;
+    return (this.#pending ??= this.#check());
   }
 
-  async #refresh(): Promise<FileState<T>> {
-    const state = await this.#read();
-    this.#checkedAt = this.#now();
-    return state;
+  #check(): Promise<FileState<T>> {
+    this.#due = false;
+    const checked = () => {
+      this.#pending = undefined;
+      setTimeout(() => (this.#due = true), this.#recheckMs).unref();
+    };
+    const pending = this.#read().then(
+      (state) => (checked(), state),
+      (error: unknown) => {
+        checked();
+        throw error;
+      },
+    );
+    // A background check nobody awaits must not be an unhandled rejection.
+    pending.catch(() => undefined);
+    return pending;
   }
 
   async #read(): Promise<FileState<T>> {

@@ -19,9 +19,12 @@ export class CpsWindow {
     this.#clock = clock;
   }
 
-  /** Count one connection (or datagram); true when it exceeds the rate. */
-  hit(): boolean {
-    const now = Math.floor(this.#clock() / 1000);
+  /**
+   * Count one connection (or datagram) that arrived at `atMs` (default: the clock's now); true
+   * when it exceeds the rate.
+   */
+  hit(atMs: number = this.#clock()): boolean {
+    const now = Math.floor(atMs / 1000);
     const elapsed = now - this.#start;
     // A clock that went backwards restarts the window rather than tripping.
     if (this.#count === 0 || elapsed >= this.#rate || elapsed < 0) {

@@ -17,7 +17,8 @@ export function tapCps(daemon: Daemon, keys: LimitKeys, clock?: Clock): void {
     if (cps.rate === 0) return undefined;
     let window = windows.get(conn.service);
     if (!window) windows.set(conn.service, (window = new CpsWindow(cps.rate, clock)));
-    if (!window.hit()) return undefined;
+    // Its arrival time, as xinetd's time(NULL) at accept: no clock read per connection.
+    if (!window.hit(clock ? undefined : conn.startedAt)) return undefined;
     switchOff(daemon, conn.state, 'excessive incoming connections', cps.wait);
     return refuse('connections per second', `more than ${cps.rate} connections per second`);
   });

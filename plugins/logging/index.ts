@@ -53,9 +53,20 @@ export default definePlugin<LoggingOptions>((options = {}) => ({
       const route = routes.get(event.conn.service);
       if (!route) return;
       if (route.json) file(route.json).write(jsonRecord(event));
-      const line = (route.file || route.syslog) && formatRecord(event, route.flags);
+      if (!route.file && !route.syslog) return;
+      let line: string | undefined;
+      let fileText: string;
+      const last = route.lastStart;
+      if (last.repeats(event)) {
+        line = last.line;
+        fileText = last.fileText;
+      } else {
+        line = formatRecord(event, route.flags);
+        fileText = line && route.file ? `${fileTimestamp(event.time)}: ${line}\n` : '';
+        last.remember(event, line, fileText);
+      }
       if (!line) return;
-      if (route.file) file(route.file.path, route.file).write(`${fileTimestamp(event.time)}: ${line}\n`);
+      if (route.file) file(route.file.path, route.file).write(fileText);
       if (route.syslog) syslog.send({ facility: route.syslog.facility, severity: route.syslog.level, text: line, time: event.time }, route.syslog.server);
     });
     if (options.daemonToSyslog) {

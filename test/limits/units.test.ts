@@ -25,6 +25,15 @@ test('cps window: xinetd\'s example `cps = 2 3` trips on the third connection in
   assert.equal(w.hit(), true);
 });
 
+test('cps window: a connection counts at its arrival time when one is given, not at the clock\'s now', () => {
+  const clock = manualClock();
+  clock.set(50_000);
+  const w = new CpsWindow(1, clock.now);
+  assert.equal(w.hit(10_000), false, 'arrived at t=10');
+  assert.equal(w.hit(10_500), true, 'the second in the same second trips, whatever the clock says');
+  assert.equal(w.hit(11_000), false, 'a new window one second (RATE) later');
+});
+
 test('cps window: count / elapsed seconds (integer division, at least 1) against RATE; the window restarts after RATE seconds', () => {
   const clock = manualClock();
   clock.set(10_000);

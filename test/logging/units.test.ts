@@ -7,6 +7,7 @@ import { fileTimestamp, formatRecord, IDONLY_REFUSAL } from '../../plugins/loggi
 import { identQuery, parseIdentReply } from '../../plugins/logging/ident/ident-reply.js';
 import { capRecord, sizeCaps, SizeTracker } from '../../plugins/logging/size-caps.js';
 import { localSyslogLine } from '../../plugins/logging/syslog-sink.js';
+import { RepeatedStart } from '../../plugins/logging/repeated-start.js';
 
 const conn = (peer?: string) => ({ id: 1, service: { id: 'svc' } as ServiceConfig, peer: peer ? { address: peer, port: 5 } : undefined } as unknown as Connection);
 const all = { success: new Set(['PID', 'HOST', 'EXIT', 'DURATION', 'TRAFFIC']), failure: new Set(['HOST']) };
@@ -63,4 +64,21 @@ test('size caps keep the log and its rotation within the hard limit', () => {
 test('local syslog line as syslog(3) writes it', () => {
   const line = localSyslogLine(30, new Date(2025, 10, 1, 9, 5, 7).getTime(), 'xinetd', 'START: x');
   assert.equal(line, `<30>Nov  1 09:05:07 xinetd[${process.pid}]: START: x`);
+});
+
+test('a START record is reused only for the same pid, address and second', () => {
+  const last = new RepeatedStart();
+  const a = conn('::1');
+  const b = conn('::ffff:127.0.0.2');
+  const at = new Date(2026, 2, 5, 7, 4, 9).getTime();
+  assert.equal(last.repeats({ kind: 'start', conn: a, pid: 0, time: at }), false, 'nothing remembered yet');
+  last.remember({ kind: 'start', conn: a, pid: 0, time: at }, 'START: svc pid=0 from=::1', '26/3/5@07:04:09: START: svc pid=0 from=::1\n');
+  assert.equal(last.repeats({ kind: 'start', conn: a, pid: 0, time: at + 999 }), true, 'same second');
+  assert.equal(last.repeats({ kind: 'start', conn: a, pid: 0, time: at + 1000 }), false, 'next second: a new timestamp');
+  assert.equal(last.repeats({ kind: 'start', conn: b, pid: 0, time: at }), false, 'another address');
+  assert.equal(last.repeats({ kind: 'start', conn: a, pid: 7, time: at }), false, 'another pid');
+  assert.equal(last.repeats({ kind: 'exit', conn: a, pid: 0, durationMs: 0, time: at }), false, 'not a START record');
+  assert.equal(last.repeats({ kind: 'start', conn: conn(), pid: 0, time: at }), false, 'no address');
+  last.remember({ kind: 'exit', conn: b, pid: 0, durationMs: 0, time: at }, 'EXIT', 'EXIT\n');
+  assert.equal(last.fileText, '26/3/5@07:04:09: START: svc pid=0 from=::1\n', 'other records are not remembered');
 });
