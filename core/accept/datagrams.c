@@ -63,6 +63,8 @@ typedef struct {
   int fd;
   int stopped;
   struct sockaddr_storage peers[BATCH]; /* the current batch's sources: queued replies go there */
+  struct sockaddr_storage described;    /* the last source whose text JavaScript was given */
+  int has_described;
 } receiver_t;
 
 static int same_address(const struct sockaddr_storage *a, const struct sockaddr_storage *b) {
@@ -72,28 +74,31 @@ static int same_address(const struct sockaddr_storage *a, const struct sockaddr_
   return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr, &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr));
 }
 
-/* Describe datagram i for JavaScript; `previous` is the last one described in this batch. */
-static int describe(receiver_t *r, int i, unsigned length, int previous) {
+/* Describe datagram i for JavaScript. Its address text is left out (length 0) when it is the
+ * same as that of the last datagram described, in this batch or an earlier one: JavaScript keeps
+ * the last text it read. */
+static void describe(receiver_t *r, int i, unsigned length) {
   int32_t *m = in_meta + i * 3;
   const struct sockaddr_storage *peer = &r->peers[i];
   m[0] = (int32_t)length;
   /* The same source address as the one before (a busy client): only its port, no text. */
-  if (previous >= 0 && same_address(peer, &r->peers[previous])) {
+  if (r->has_described && same_address(peer, &r->described)) {
     m[1] = ntohs(peer->ss_family == AF_INET ? ((const struct sockaddr_in *)peer)->sin_port : ((const struct sockaddr_in6 *)peer)->sin6_port);
     m[2] = 0;
-    return i;
+    return;
   }
   char text[INET6_ADDRSTRLEN];
   int port = 0;
   if (endpoint_text(peer, text, sizeof text, &port) != 0) {
     m[0] = -1;
-    return previous;
+    return;
   }
   size_t n = strlen(text);
   memcpy(addresses + (size_t)i * ADDRESS_TEXT, text, n);
   m[1] = port;
   m[2] = (int32_t)n;
-  return i;
+  r->described = *peer;
+  r->has_described = 1;
 }
 
 /* Send the replies JavaScript queued during the batch: sendmmsg, as many calls as it takes. A
@@ -158,7 +163,7 @@ static void on_datagrams(uv_poll_t *handle, int status, int events) {
     }
     int n = recvmmsg(r->fd, messages, BATCH, MSG_DONTWAIT, NULL);
     if (n <= 0) break;
-    for (int i = 0, previous = -1; i < n; i++) previous = describe(r, i, messages[i].msg_len, previous);
+    for (int i = 0; i < n; i++) describe(r, i, messages[i].msg_len);
     out_meta[0] = 0;
     napi_value argv[1], result;
     napi_create_int32(env, n, &argv[0]);

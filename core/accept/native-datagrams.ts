@@ -67,6 +67,8 @@ export class NativeDatagramSocket {
   readonly #onDatagram: OnNativeDatagram;
   /** Counts batches, so a token from an earlier batch never names this batch's source. */
   #batch = 0;
+  /** The last address text read: the native side sends a text only when the source changes. */
+  #address = '';
   #stopped = false;
 
   /** `undefined` when the address is not numeric for its family (the caller uses node:dgram). */
@@ -100,9 +102,10 @@ export class NativeDatagramSocket {
     // nothing to send it with, and the client is waiting.
     receiving = count > 1 ? this : undefined;
     const receivedAt = Date.now();
+    let address = this.#address;
+    let i = 0;
     try {
-      let address = '';
-      for (let i = 0; i < count && !this.#stopped; i++) {
+      for (; i < count && !this.#stopped; i++) {
         const length = inMeta[i * 3]!;
         if (length < 0) continue;
         const textLength = inMeta[i * 3 + 2]!;
@@ -114,8 +117,21 @@ export class NativeDatagramSocket {
       }
     } finally {
       receiving = undefined;
+      // The next batch leaves out the text of a source that is this batch's last one: keep it,
+      // even when the loop ended early (a stopped socket, a throw).
+      this.#address = this.#lastText(i, count, address);
     }
   };
+
+  /** The address text of the batch's last described datagram, `address` if none after `from`. */
+  #lastText(from: number, count: number, address: string): string {
+    const { inMeta, addresses } = this.#areas;
+    for (let j = count - 1; j >= from; j--) {
+      const textLength = inMeta[j * 3 + 2]!;
+      if (inMeta[j * 3]! >= 0 && textLength > 0) return addresses.toString('latin1', j * ADDRESS_TEXT, j * ADDRESS_TEXT + textLength);
+    }
+    return address;
+  }
 
   /**
    * Send one datagram; a full socket buffer drops it, as UDP may. With the token of a datagram

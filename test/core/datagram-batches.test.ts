@@ -133,3 +133,28 @@ ${dgramService('replyshapes', port)}`);
     }
   }
 });
+
+test('lone datagrams from changing sources, one batch each: START names each one\'s own address', async (t) => {
+  const port = await freePort();
+  const { d, clients } = await daemonWithClients(t, ({ log }) => `defaults
+{
+	log_type = FILE ${log}
+	log_on_success = PID HOST
+}
+${dgramService('echo', port, 'echo-dgram')}`);
+  // The receive path sends an address's text only when the source changes, across batches too.
+  const order = ['127.0.0.1', '127.0.0.2', '127.0.0.2', '127.0.0.1', '127.0.0.3', '127.0.0.1', '127.0.0.3', '127.0.0.3'];
+  for (const [i, address] of order.entries()) {
+    const c = await clientOn(address, Buffer.from(`lone #${i} from ${address}`));
+    clients.push(c);
+    // One at a time: each is the only datagram in its batch.
+    await new Promise<void>((resolve, reject) => c.socket.send(c.sent, port, '127.0.0.1', (error) => (error ? reject(error) : resolve())));
+    await repliesIn([c], () => 1);
+    assert.ok(c.replies[0]!.equals(c.sent), `datagram ${i}`);
+  }
+  const lines = await waitFor(`${order.length} START records`, async () => {
+    const starts = (await d.logLines()).filter((l) => /START: echo-dgram pid=0 from=/.test(l));
+    return starts.length >= order.length ? starts : undefined;
+  }, { file: d.serviceLog, ms: 5000 });
+  assert.deepEqual(lines.map((l) => l.slice(l.indexOf('from=') + 5)), order);
+});
