@@ -38,7 +38,10 @@ export class WatchedFile<T> {
     const state = this.#state;
     if (!state) return undefined;
     if (this.#due && !this.#pending) this.#pending = this.#check();
-    return state.fresh ? (this.#state = { ...state, fresh: false }) : state;
+    // A new version found by a background check is handed out fresh once (its problems are
+    // reported once), then as seen.
+    if (state.fresh) this.#state = { ...state, fresh: false };
+    return state;
   }
 
   /** The current content; `fresh` is true the first time a new version is seen. */
@@ -50,12 +53,19 @@ export class WatchedFile<T> {
 
   #check(): Promise<FileState<T>> {
     this.#due = false;
+    // Only the first read has callers waiting for it (current()): they get the new version
+    // fresh; a background check leaves it fresh for the next cached().
+    const first = this.#state === undefined;
     const checked = () => {
       this.#pending = undefined;
       setTimeout(() => (this.#due = true), this.#recheckMs).unref();
     };
     const pending = this.#read().then(
-      (state) => (checked(), state),
+      (state) => {
+        checked();
+        if (first && state.fresh) this.#state = { ...state, fresh: false };
+        return state;
+      },
       (error: unknown) => {
         checked();
         throw error;
@@ -72,12 +82,13 @@ export class WatchedFile<T> {
     try {
       const s = await stat(this.path, { bigint: true });
       signature = `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
-      if (signature === this.#signature && this.#state) return (this.#state = { ...this.#state, fresh: false });
+      // Unchanged: a version not handed out yet stays fresh.
+      if (signature === this.#signature && this.#state) return this.#state;
       text = await readFile(this.path, 'utf8');
     } catch (error) {
       const e = error as NodeJS.ErrnoException;
       signature = e.code === 'ENOENT' ? 'missing' : `error:${e.code}`;
-      if (signature === this.#signature && this.#state) return (this.#state = { ...this.#state, fresh: false });
+      if (signature === this.#signature && this.#state) return this.#state;
       this.#signature = signature;
       this.#state = e.code === 'ENOENT' ? { ok: true, value: this.#parse(''), fresh: true } : { ok: false, error: `cannot open ${this.path}: ${e.message}`, fresh: true };
       return this.#state;

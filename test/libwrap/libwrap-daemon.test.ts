@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { helloService, loggingDefaults } from '../helpers/access-conf.js';
 import { startDaemon, tempDir, type RunningDaemon } from '../helpers/daemon.js';
@@ -53,5 +53,28 @@ describe('libwrap on a running daemon (private hosts files)', () => {
     assert.equal(await from(named, '127.0.0.5'), 'hello ::ffff:127.0.0.5\n');
     writeFileSync(allow, 'in.hello : 127.0.0.6\n');
     await until(named, '127.0.0.6', 'hello ::ffff:127.0.0.6\n');
+  });
+
+  it('reports a bad line of a file changed while running, and refuses, logged, while a file cannot be read', async () => {
+    const messages = () => readFileSync(d.messages, 'utf8');
+    // Connections keep coming (the files are read because of them) until the daemon said it.
+    const saysWhileServing = (pattern: RegExp) =>
+      waitFor(`${pattern}`, async () => {
+        await from(plain, '127.0.0.1').catch(() => '');
+        return pattern.test(messages()) ? true : undefined;
+      }, { ms: 5000, everyMs: 100 });
+    writeFileSync(deny, 'in.hello : 127.0.0.3\nin.hello 127.0.0.8\n');
+    await saysWhileServing(/WARNING: libwrap: missing ":" separator \[file=.*hosts\.deny\] \[line=2\]/);
+    assert.equal(messages().match(/missing ":" separator/g)?.length, 1, 'reported once');
+    // A directory where hosts.allow was: it cannot be read, and libwrap fails closed.
+    rmSync(allow);
+    mkdirSync(allow);
+    await saysWhileServing(/ERROR: libwrap: cannot open .*hosts\.allow.*refusing connections until it can be read/);
+    assert.equal(await from(plain, '127.0.0.1'), '', 'refused while the file cannot be read');
+    await d.waitForLog(/FAIL: plain libwrap from=::ffff:127\.0\.0\.1/);
+    assert.equal(await from(off, '127.0.0.1'), 'hello ::ffff:127.0.0.1\n', 'NOLIBWRAP services are not affected');
+    rmSync(allow, { recursive: true });
+    writeFileSync(allow, '');
+    await until(plain, '127.0.0.1', 'hello ::ffff:127.0.0.1\n');
   });
 });

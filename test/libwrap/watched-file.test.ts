@@ -24,6 +24,8 @@ test('a due check runs in the background: the last state answers at once until t
     return state.ok && state.value !== 'one' ? state : undefined;
   }, { ms: 5000, everyMs: 10 });
   assert.equal(seen.ok && seen.value, 'two, a longer line');
+  assert.equal(seen.fresh, true, 'a new version is handed out fresh once (its problems get reported)');
+  assert.deepEqual(watched.cached(), { ok: true, value: 'two, a longer line', fresh: false }, '... and only once');
 });
 
 test('a file that becomes unreadable is reported by the next check, and a missing one reads as empty', async () => {
