@@ -71,6 +71,14 @@ function dgramService(name: string, port: number, id?: string): string {
 `;
 }
 
+/** The echo service on `port`, its START records (PID HOST) to the service log. */
+const echoLoggingStarts = (port: number) => ({ log }: { log: string }): string => `defaults
+{
+	log_type = FILE ${log}
+	log_on_success = PID HOST
+}
+${dgramService('echo', port, 'echo-dgram')}`;
+
 /** The daemon, and the clients the test adds, all closed when the test ends. */
 async function daemonWithClients(t: TestContext, config: Parameters<typeof startDaemon>[0]): Promise<{ d: RunningDaemon; clients: Client[] }> {
   const d = await startDaemon(config);
@@ -84,12 +92,7 @@ async function daemonWithClients(t: TestContext, config: Parameters<typeof start
 
 test('a burst from 48 sources on two addresses: every source gets its own bytes back, and START names its address', async (t) => {
   const port = await freePort();
-  const { d, clients } = await daemonWithClients(t, ({ log }) => `defaults
-{
-	log_type = FILE ${log}
-	log_on_success = PID HOST
-}
-${dgramService('echo', port, 'echo-dgram')}`);
+  const { d, clients } = await daemonWithClients(t, echoLoggingStarts(port));
   // Alternating source addresses: a batch holds both, so the per-batch address text is exercised.
   for (let i = 0; i < 48; i++) {
     const payload = Buffer.concat([Buffer.from(`#${i}:`), randomBytes(1 + ((i * 97) % 1400))]);
@@ -136,12 +139,7 @@ ${dgramService('replyshapes', port)}`);
 
 test('lone datagrams from changing sources, one batch each: START names each one\'s own address', async (t) => {
   const port = await freePort();
-  const { d, clients } = await daemonWithClients(t, ({ log }) => `defaults
-{
-	log_type = FILE ${log}
-	log_on_success = PID HOST
-}
-${dgramService('echo', port, 'echo-dgram')}`);
+  const { d, clients } = await daemonWithClients(t, echoLoggingStarts(port));
   // The receive path sends an address's text only when the source changes, across batches too.
   const order = ['127.0.0.1', '127.0.0.2', '127.0.0.2', '127.0.0.1', '127.0.0.3', '127.0.0.1', '127.0.0.3', '127.0.0.3'];
   for (const [i, address] of order.entries()) {
