@@ -20,6 +20,12 @@ const show = (v: unknown): unknown => {
   return v;
 };
 
+/** A value on one line: words for lists of words, JSON for structured values (a log_type, redirect targets). */
+const showText = (v: unknown): string => {
+  if (Array.isArray(v) && v.every((x) => typeof x !== 'object' || x === null)) return v.join(' ');
+  return typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
+};
+
 export function checkRows(config: ResolvedConfig): CheckRow[] {
   const rows: CheckRow[] = config.services.map((s) => ({
     name: s.name,
@@ -57,7 +63,7 @@ export async function runCheck(daemon: Daemon, json: boolean, out: NodeJS.Writab
   for (const r of rows) {
     if (r.status !== 'active') continue;
     out.write(`\n${r.id}:\n`);
-    for (const [k, v] of Object.entries(r.attributes ?? {})) out.write(`  ${k} = ${Array.isArray(v) ? v.join(' ') : String(v)}\n`);
+    for (const [k, v] of Object.entries(r.attributes ?? {})) out.write(`  ${k} = ${showText(v)}\n`);
   }
   out.write(`\n${config.services.length} active, ${rows.length - config.services.length} not started${errors ? ', errors found' : ''}\n`);
   return errors ? 1 : 0;

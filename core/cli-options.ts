@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+
 /** xinetd's command line (reference 15): single-dash words; unknown options are ignored. */
 export interface CliOptions {
   debug: boolean;
@@ -28,6 +30,14 @@ export const USAGE =
 
 export class UsageError extends Error {}
 
+/**
+ * File names are made absolute at once: the daemon moves to `/` after start-up, and files are
+ * opened (the log), written (the pid file, a dump) or read again (a reload) after that.
+ */
+function absolute(file: string | undefined): string | undefined {
+  return file === undefined ? undefined : resolve(file);
+}
+
 const WITH_VALUE = new Set(['-f', '-filelog', '-syslog', '-pidfile', '-limit', '-logprocs', '-cc', '-shutdownprocs', '-dumpfile', '-inetd_file']);
 
 export function parseCliOptions(argv: readonly string[]): { options: CliOptions; notices: string[] } {
@@ -48,19 +58,19 @@ export function parseCliOptions(argv: readonly string[]): { options: CliOptions;
     };
     switch (arg) {
       case '-d': options.debug = true; options.dontfork = true; options.stayalive = true; break;
-      case '-f': options.configFile = value; break;
-      case '-filelog': options.filelog = value; break;
+      case '-f': options.configFile = absolute(value); break;
+      case '-filelog': options.filelog = absolute(value); break;
       case '-syslog': options.syslog = value; break;
-      case '-pidfile': options.pidfile = value; break;
+      case '-pidfile': options.pidfile = absolute(value); break;
       case '-dontfork': options.dontfork = true; options.stayalive = true; break;
       case '-stayalive': options.stayalive = true; break;
       case '-limit': options.limit = num(); break;
       case '-logprocs': options.logprocs = num(); break;
       case '-cc': options.consistencyInterval = num(); break;
-      case '-dumpfile': options.dumpFile = value; break;
+      case '-dumpfile': options.dumpFile = absolute(value); break;
       case '-version': case '--version': options.version = true; break;
       case '-inetd_compat': options.inetdCompat = true; break;
-      case '-inetd_file': options.inetdFile = value; options.inetdCompat = true; break;
+      case '-inetd_file': options.inetdFile = absolute(value); options.inetdCompat = true; break;
       case '-shutdownprocs': notices.push('The shutdownprocs option has been deprecated.'); break;
       default: break; // -reuse, -inetd_ipv6 and unknown options: accepted and ignored, as xinetd does
     }

@@ -9,6 +9,7 @@ import { runCheck } from './check-command.js';
 import { runExplain } from './explain-command.js';
 import { itox } from './config/inetd-conf.js';
 import { Daemon } from './daemon.js';
+import type { ResolvedConfig } from './config/resolve.js';
 import { daemonFileLog } from './daemon-log.js';
 import { VERSION } from './version.js';
 
@@ -23,7 +24,7 @@ function createDaemon(options: CliOptions, messages: 'foreground' | 'quiet'): Da
   // xinetd's routing of its own messages: -filelog FILE, else syslog (facility daemon or
   // -syslog FACILITY); in the foreground stderr, plus syslog when -syslog is given.
   const useSyslogForDaemon = options.filelog === undefined && (messages !== 'foreground' || options.syslog !== undefined);
-  for (const plugin of builtinPlugins({ syslogFacility: options.syslog, useSyslogForDaemon, daemonDebug: options.debug })) daemon.use(plugin);
+  for (const plugin of builtinPlugins({ syslogFacility: options.syslog, useSyslogForDaemon })) daemon.use(plugin);
   if (options.filelog !== undefined) daemon.use(daemonFileLog({ file: options.filelog, debug: options.debug }));
   else if (messages === 'foreground') daemon.use(daemonFileLog({ stream: process.stderr, debug: options.debug }));
   return daemon;
@@ -78,9 +79,24 @@ async function runDaemon(options: CliOptions): Promise<number> {
   process.on('SIGPIPE', () => undefined);
 
   const startup = (async (): Promise<number> => {
-    const config = await daemon.loadConfig();
+    let config: ResolvedConfig;
+    try {
+      config = await daemon.loadConfig();
+    } catch (error) {
+      // Where the daemon's messages go (-filelog, syslog), as xinetd reports it; stderr as well
+      // unless that is where they go already.
+      const e = error as Error & { code?: string };
+      const text = `${e.code ? `${e.code}: ` : ''}${e.message}`;
+      daemon.message('error', text);
+      daemon.message('crit', "couldn't get configuration. Exiting...");
+      if (!(options.dontfork && options.filelog === undefined)) process.stderr.write(`xinetd-ts: ${text}\n`);
+      await daemon.close('quit');
+      return 1;
+    }
     if (config.fatal && !options.debug) {
-      daemon.message('crit', 'A fatal error was encountered while parsing the default section. xinetd-ts will exit.');
+      // The cause first: without it the exit is a riddle.
+      daemon.reportDiagnostics(config);
+      daemon.message('error', 'A fatal error was encountered while parsing the default section. xinetd-ts will exit.');
       await daemon.close('quit');
       return 1;
     }

@@ -82,7 +82,7 @@ export function defineCoreAttributes(registry: AttributeRegistry): CoreKeys {
         const types = new Set<string>();
         for (const v of values) {
           const t = v.toUpperCase();
-          if (!(SERVICE_TYPES as readonly string[]).includes(t)) throw new AttributeError(`Bad service type: ${v}`);
+          if (!(SERVICE_TYPES as readonly string[]).includes(t)) throw new AttributeError(`Bad service type: ${v}`, 'warning');
           types.add(t);
         }
         return types;
@@ -95,7 +95,7 @@ export function defineCoreAttributes(registry: AttributeRegistry): CoreKeys {
         const flags = new Set<string>();
         for (const v of values) {
           const spec = registry.flag(v);
-          if (!spec) throw new AttributeError(`Bad service flag: ${v}`);
+          if (!spec) throw new AttributeError(`Bad service flag: ${v}`, 'warning');
           flags.add(spec.name.toUpperCase());
         }
         return flags;

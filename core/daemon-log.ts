@@ -18,7 +18,8 @@ export function formatDaemonLine(time: number, pid: number, level: DaemonLevel, 
 
 /**
  * The daemon's own messages to a file (`-filelog`) or a stream (stderr in the foreground).
- * Debug messages only with `-d`. The syslog route is the logging plugin's.
+ * Debug messages always to the file, as xinetd writes them; to the terminal only with `-d`.
+ * The syslog route is the logging plugin's.
  */
 export function daemonFileLog(options: { file?: string; stream?: NodeJS.WritableStream; debug: boolean }): XinetdPlugin {
   return {
@@ -36,7 +37,7 @@ export function daemonFileLog(options: { file?: string; stream?: NodeJS.Writable
       }
       daemon.hooks.log.tap('xinetd-ts:daemon-log', (event) => {
         if (event.kind !== 'daemon' || !out) return;
-        if (event.level === 'debug' && !options.debug) return;
+        if (event.level === 'debug' && !options.debug && !options.file) return;
         out.write(formatDaemonLine(event.time, process.pid, event.level, event.message, formatLocation(event.at)));
       });
     },

@@ -15,6 +15,7 @@ import { nativeAccept } from './accept/native.js';
 import { boundPort, closeHandle, listen, type ListenHandle } from './listener.js';
 import type { DaemonLevel, LogEvent } from './log-event.js';
 import { loadNetDb, type NetDb } from './netdb.js';
+import { systemErrorText } from './system-error-text.js';
 import { runConnection, runConnectionToEnd, type PipelineHost } from './pipeline.js';
 import type { XinetdPlugin } from './plugin.js';
 import { loadPlugin } from './plugin-loader.js';
@@ -218,12 +219,13 @@ export class Daemon extends EventEmitter {
 
   /** Start with a configuration already loaded by `loadConfig` (plugins applied). */
   async start(config: ResolvedConfig): Promise<void> {
-    this.#reportDiagnostics(config);
+    this.reportDiagnostics(config);
     this.#config = config;
     await this.hooks.ready.promise();
     for (const service of config.services) await this.#open(service);
     const n = this.#services.size;
-    this.message('notice', `xinetd-ts ${VERSION} started`);
+    // xinetd's words after the version, for log patterns that match `started with ... options compiled in`.
+    this.message('notice', `xinetd-ts ${VERSION} started with libwrap loadavg options compiled in.`);
     this.message('notice', `Started working: ${n} available service${n === 1 ? '' : 's'}`);
   }
 
@@ -237,7 +239,7 @@ export class Daemon extends EventEmitter {
       this.message('error', `reconfiguration failed: ${(error as Error).message}`);
       return undefined;
     }
-    this.#reportDiagnostics(next);
+    this.reportDiagnostics(next);
     if (next.fatal) {
       this.message('error', 'reconfiguration failed: the default section has errors; keeping the running configuration');
       return undefined;
@@ -345,7 +347,8 @@ export class Daemon extends EventEmitter {
     return file;
   }
 
-  #reportDiagnostics(config: ResolvedConfig): void {
+  /** The configuration's problems, as the daemon's messages (each with its file:line). */
+  reportDiagnostics(config: ResolvedConfig): void {
     for (const d of config.diagnostics) {
       const level: DaemonLevel = d.level === 'error' ? 'error' : d.level;
       this.message(level, d.message, d.at);
@@ -397,8 +400,7 @@ export class Daemon extends EventEmitter {
       svc.handle = handle;
       return true;
     } catch (error) {
-      const e = error as NodeJS.ErrnoException;
-      this.message('error', `bind failed (${e.message}). service = ${config.id}`);
+      this.message('error', `bind failed (${systemErrorText(error as Error)}). service = ${config.id}`);
       this.message('error', `Service ${config.id} failed to start and is deactivated.`);
       return false;
     }

@@ -19,13 +19,11 @@ export interface BuiltinOptions {
   readonly syslogFacility?: string;
   /** Send the daemon's own messages to syslog (the default when detached without -filelog). */
   readonly useSyslogForDaemon?: boolean;
-  /** -d: the daemon's debug messages go to syslog too. */
-  readonly daemonDebug?: boolean;
   /** The local syslog socket (default $XINETD_TS_SYSLOG_SOCKET, then /dev/log). */
   readonly syslogSocket?: string;
 }
 
 export function builtinPlugins(options: BuiltinOptions = {}): XinetdPlugin[] {
-  const log = logging({ daemonToSyslog: options.useSyslogForDaemon, syslogFacility: options.syslogFacility, debug: options.daemonDebug, syslogSocket: options.syslogSocket });
+  const log = logging({ daemonToSyslog: options.useSyslogForDaemon, syslogFacility: options.syslogFacility, syslogSocket: options.syslogSocket });
   return [internalServices(), redirect(), sensor(), access(), libwrap(), banner(), server(), env(), limits(), log];
 }

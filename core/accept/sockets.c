@@ -23,6 +23,10 @@ napi_value throw_system_error(napi_env env, int err, const char *syscall) {
   napi_set_named_property(env, error, "errno", number);
   napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &sys);
   napi_set_named_property(env, error, "syscall", sys);
+  /* The C library's text, for messages in xinetd's `%m` form. */
+  napi_value text_value;
+  napi_create_string_utf8(env, strerror(err), NAPI_AUTO_LENGTH, &text_value);
+  napi_set_named_property(env, error, "strerror", text_value);
   napi_throw(env, error);
   return NULL;
 }

@@ -67,7 +67,11 @@ export interface AttributeKey<T> {
 
 /** Thrown by an attribute parser to reject a value (the message is what xinetd logs). */
 export class AttributeError extends Error {
-  constructor(message: string) {
+  /**
+   * `level` is the message's level only; the line is a value error either way. xinetd logs some
+   * of these (a bad flag, a bad type) as warnings before it drops the service.
+   */
+  constructor(message: string, readonly level: 'error' | 'warning' = 'error') {
     super(message);
     this.name = 'AttributeError';
   }

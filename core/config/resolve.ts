@@ -99,7 +99,7 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
   const drafts: Draft[] = [];
 
   const parseValue = (spec: Spec, values: readonly string[], at: SourceLocation, service: string | undefined) =>
-    spec.parse(values, { service, at, tokenAt: values.map(() => at), warn: (m) => diag('error', m, at, service) });
+    spec.parse(values, { service, at, tokenAt: values.map(() => at), warn: (m) => diag('warning', m, at, service) });
   // Merged lists were already parsed (and warned about) line by line; this pass only builds the value.
   const parseMerged = (spec: Spec, list: ListTokens & { at: SourceLocation }, service: string | undefined) =>
     spec.parse(list.tokens, { service, at: list.at, tokenAt: list.ats, warn: () => undefined });
@@ -129,7 +129,7 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
               continue;
             }
             if (spec.arity === 'many' && entry.values.length === 0) {
-              throw new AttributeError(`attribute ${entry.attr} expects at least 1 value and none was given.`);
+              throw new AttributeError(`attribute ${entry.attr} expects at least 1 value and none was given.`, 'warning');
             }
             if (defaultsValues.has(spec.name)) {
               diag('warning', `Service defaults: attribute already set: ${entry.attr}`, entry.at);
@@ -139,7 +139,7 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
           }
         } catch (e) {
           if (!(e instanceof AttributeError)) throw e;
-          diag('error', e.message, entry.at);
+          diag(e.level, e.message, entry.at);
           diag('error', `Error parsing attribute ${entry.attr} in the default section`, entry.at);
           fatal = true;
         }
@@ -179,10 +179,14 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
         continue;
       }
       if (!operatorAllowed(spec, entry.op)) {
-        const msg = spec.noRemove && entry.op === '-='
-          ? `operator '-=' not supported for ${entry.attr} attribute`
-          : `Service ${svc}: operator '${entry.op}' cannot be used for attribute '${entry.attr}'`;
-        diag('warning', msg, entry.at, svc);
+        if (spec.noRemove && entry.op === '-=') {
+          // xinetd treats it as a value error of the attribute: the service is dropped.
+          diag('warning', `operator '-=' not supported for ${entry.attr} attribute`, entry.at, svc);
+          diag('error', `Error parsing attribute ${entry.attr} - DISABLING SERVICE`, entry.at, svc);
+          draft.errors++;
+        } else {
+          diag('warning', `Service ${svc}: operator '${entry.op}' cannot be used for attribute '${entry.attr}'`, entry.at, svc);
+        }
         continue;
       }
       try {
@@ -202,7 +206,7 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
           continue;
         }
         if (spec.arity === 'many' && entry.values.length === 0) {
-          throw new AttributeError(`attribute ${entry.attr} expects at least 1 value and none was given.`);
+          throw new AttributeError(`attribute ${entry.attr} expects at least 1 value and none was given.`, 'warning');
         }
         const value = parseValue(spec, entry.values, entry.at, svc);
         explicit.add(spec.name);
@@ -218,7 +222,7 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
         }
       } catch (e) {
         if (!(e instanceof AttributeError)) throw e;
-        diag('error', e.message, entry.at, svc);
+        diag(e.level, e.message, entry.at, svc);
         diag('error', `Error parsing attribute ${entry.attr} - DISABLING SERVICE`, entry.at, svc);
         draft.errors++;
       }
@@ -279,7 +283,7 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
       continue;
     }
     if (disabled.some((d) => eq(d, id)) || (enabled && !enabled.some((e) => eq(e, id)))) {
-      diag('debug', `removing ${id}`, section.at, name);
+      diag('debug', `removing ${name}`, section.at, name);
       skip('');
       continue;
     }
@@ -295,6 +299,7 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
       }
     }
     if (draft.errors > 0) {
+      diag('debug', `removing ${name}`, section.at, name);
       skip('configuration error');
       continue;
     }

@@ -155,7 +155,7 @@ function skipEntry(cursor: LineCursor, start: SourceLocation, sink: ClassicSink,
   for (let line = cursor.next(); line; line = cursor.next()) {
     if (isLone(line, '}')) return;
   }
-  report(sink, 'error', 'missing } in last service entry', start, service);
+  report(sink, 'warning', 'missing } in last service entry', start, service);
 }
 
 /**
@@ -222,7 +222,7 @@ function parseService(cursor: LineCursor, line: Line, sink: ClassicSink): void {
 /** Returns whether this file now holds its one accepted `defaults` entry. */
 function parseDefaults(cursor: LineCursor, line: Line, sink: ClassicSink, alreadySeen: boolean): boolean {
   if (alreadySeen) {
-    report(sink, 'warning', 'only 1 defaults entry is allowed. This entry will be ignored', line.at);
+    report(sink, 'error', 'only 1 defaults entry is allowed. This entry will be ignored', line.at);
     if (openEntry(cursor, line, 'defaults', sink)) skipEntry(cursor, line.at, sink);
     return true;
   }

@@ -91,7 +91,7 @@ const flagList = (allowed: readonly string[], what: string) => (values: readonly
   const out = new Set<string>();
   for (const v of values) {
     const f = v.toUpperCase();
-    if (!allowed.includes(f)) throw new AttributeError(`Bad ${what} flag: ${v}`);
+    if (!allowed.includes(f)) throw new AttributeError(`Bad ${what} flag: ${v}`, 'warning');
     out.add(f);
   }
   return out;

@@ -16,8 +16,6 @@ export interface LoggingOptions {
   readonly daemonToSyslog?: boolean;
   /** -syslog FACILITY for the daemon's own messages (default `daemon`). */
   readonly syslogFacility?: string;
-  /** -d: daemon debug messages go to syslog too. */
-  readonly debug?: boolean;
   /** The local syslog socket; default $XINETD_TS_SYSLOG_SOCKET, then /dev/log. */
   readonly syslogSocket?: string;
 }
@@ -70,7 +68,7 @@ export default definePlugin<LoggingOptions>((options = {}) => ({
       if (route.syslog) syslog.send({ facility: route.syslog.facility, severity: route.syslog.level, text: line, time: event.time }, route.syslog.server);
     });
     if (options.daemonToSyslog) {
-      daemon.hooks.log.tap(`${PLUGIN_NAME}:daemon-syslog`, daemonToSyslog(syslog, facility, options.debug ?? false, () => daemon.config?.defaults.get(keys.syslogServer)));
+      daemon.hooks.log.tap(`${PLUGIN_NAME}:daemon-syslog`, daemonToSyslog(syslog, facility, () => daemon.config?.defaults.get(keys.syslogServer)));
     }
     applyIdent(daemon, keys);
 

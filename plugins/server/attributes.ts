@@ -1,5 +1,7 @@
 import { AttributeError, type AttributeKey, type AttributeRegistry } from '../../core/config/attributes.js';
 import { parseInteger } from '../../core/core-attributes.js';
+import type { NetDb } from '../../core/netdb.js';
+import { accessSync, constants } from 'node:fs';
 
 export const PLUGIN_NAME = 'xinetd-ts:server';
 
@@ -24,7 +26,12 @@ export interface ServerKeys {
   readonly rlimits: Readonly<Record<'as' | 'cpu' | 'data' | 'rss' | 'stack' | 'nofile', AttributeKey<number>>>;
 }
 
-export function defineServerAttributes(registry: AttributeRegistry): ServerKeys {
+/**
+ * `netdb` gives the current generation's user and group tables: as in xinetd, an unknown user or
+ * group and a server that cannot be executed are value errors of their line (the service is
+ * dropped, and the message names that line), for internal services too.
+ */
+export function defineServerAttributes(registry: AttributeRegistry, netdb: () => NetDb): ServerKeys {
   const owner = PLUGIN_NAME;
   registry.defineFlag({ name: 'NAMEINARGS', owner, description: 'The first server_args token is argv[0] (tcpd style); any attribute order.' });
   registry.defineFlag({ name: 'NORETRY', owner, description: 'Accepted for compatibility; a failed launch is never retried.' });
@@ -37,7 +44,14 @@ export function defineServerAttributes(registry: AttributeRegistry): ServerKeys 
   return {
     server: registry.define({
       name: 'server', owner, arity: 1, where: 'service',
-      parse: (v) => v[0]!,
+      parse(v) {
+        try {
+          accessSync(v[0]!, constants.X_OK);
+        } catch {
+          throw new AttributeError(`Server ${v[0]} is not executable`);
+        }
+        return v[0]!;
+      },
       doc: { values: 'absolute path', default: 'required for external services', description: 'The program to run; checked for execute permission at configuration time.' },
     }),
     serverArgs: registry.define({
@@ -47,12 +61,18 @@ export function defineServerAttributes(registry: AttributeRegistry): ServerKeys 
     }),
     user: registry.define({
       name: 'user', owner, arity: 1, where: 'service',
-      parse: (v) => v[0]!,
+      parse(v) {
+        if (!netdb().user(v[0]!)) throw new AttributeError(`Unknown user: ${v[0]}`);
+        return v[0]!;
+      },
       doc: { values: 'user name or uid', default: 'required for external services', description: 'Identity the server runs as; a numeric user also sets the gid to the same number.' },
     }),
     group: registry.define({
       name: 'group', owner, arity: 1, where: 'service',
-      parse: (v) => v[0]!,
+      parse(v) {
+        if (!netdb().group(v[0]!)) throw new AttributeError(`Unknown group: ${v[0]}`);
+        return v[0]!;
+      },
       doc: { values: 'group name or gid', default: "the user's primary group", description: 'Group the server runs as.' },
     }),
     groups: registry.define({

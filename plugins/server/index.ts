@@ -1,4 +1,4 @@
-import { accessSync, constants, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { basename, isAbsolute } from 'node:path';
 import type { Daemon } from '../../core/daemon.js';
 import type { LaunchSpec } from '../../core/launch-spec.js';
@@ -14,11 +14,14 @@ import { defineServerAttributes, PLUGIN_NAME } from './attributes.js';
 export default definePlugin(() => ({
   name: PLUGIN_NAME,
   apply(daemon: Daemon) {
-    const keys = defineServerAttributes(daemon.attributes);
+    const keys = defineServerAttributes(daemon.attributes, () => daemon.netdb);
     // Computed once per configuration generation; the per-connection path only reads it.
     const specs = new WeakMap<ServiceConfig, LaunchSpec>();
 
     daemon.hooks.checkService.tap(PLUGIN_NAME, (service, report) => {
+      if (service.types.has('INTERNAL') && service.flags.has('NAMEINARGS')) {
+        return report.error(`Service ${service.name} is INTERNAL and has NAMEINARGS flag set`);
+      }
       if (service.types.has('INTERNAL') || daemon.inProcessOwner(service)) return;
       const v = service.values;
       const server = v.get(keys.server);
@@ -26,7 +29,6 @@ export default definePlugin(() => ({
       if (!isAbsolute(server)) return report.error(`Server ${server} must be an absolute path`);
       try {
         if (!statSync(server).isFile()) return report.error(`Server ${server} is not a regular file`);
-        accessSync(server, constants.X_OK);
       } catch {
         return report.error(`Server ${server} is not executable`);
       }

@@ -182,13 +182,13 @@ describe('classic parser: top-level errors', () => {
 
   it('reports EOF while skipping', () => {
     const { cfg, file } = parseText('junk here\n\twait = no\n');
-    assert.deepEqual(diags(cfg, file), ['error 1 missing service keyword', 'error 1 missing } in last service entry']);
+    assert.deepEqual(diags(cfg, file), ['error 1 missing service keyword', 'warning 1 missing } in last service entry']);
     assert.deepEqual(cfg.sections, []);
   });
 
   it('ignores a second defaults entry in the same file', () => {
     const { cfg, file } = parseText('defaults\n{\n\ta = 1\n}\ndefaults\n{\n\tb = 2\n}\nservice s\n{\n}\n');
-    assert.deepEqual(diags(cfg, file), ['warning 5 only 1 defaults entry is allowed. This entry will be ignored']);
+    assert.deepEqual(diags(cfg, file), ['error 5 only 1 defaults entry is allowed. This entry will be ignored']);
     assert.deepEqual(shape(cfg), ['defaults @1: a = 1@3', 'service s@9: ']);
   });
 
@@ -227,7 +227,7 @@ describe('classic parser: attribute syntax errors', () => {
 
   it('reports EOF while skipping a broken service', () => {
     const { cfg, file } = parseText('service a\n{\n\tport=1\n');
-    assert.deepEqual(diags(cfg, file), ['error 1 missing } in last service entry']);
+    assert.deepEqual(diags(cfg, file), ['warning 1 missing } in last service entry']);
     assert.equal(cfg.sections[0]?.broken?.message, 'Attribute port needs a space before operator');
   });
 

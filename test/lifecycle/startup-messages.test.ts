@@ -1,0 +1,106 @@
+// What the daemon writes to its -filelog at start-up, in xinetd's levels and words, found by
+// running xinetd 2.3.15 and xinetd-ts side by side on the same files.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { runCli } from '../helpers/cli.js';
+import { CLI, startDaemon, tempDir } from '../helpers/daemon.js';
+import { exchange, freePort } from '../helpers/net.js';
+import { waitForLine } from '../helpers/wait.js';
+
+const internal = (name: string, port: number, extra = '') =>
+  `service ${name}\n{\n\ttype = INTERNAL UNLISTED\n\tsocket_type = stream\n\tport = ${port}\n\twait = no\n${extra}}\n`;
+
+test('a value error in defaults: its cause and line are logged before the fatal message, exit 1', async () => {
+  const dir = tempDir();
+  const conf = join(dir, 'xinetd.conf');
+  const messages = join(dir, 'messages.log');
+  writeFileSync(conf, `defaults\n{\n\tinstances = abc\n}\n${internal('echo', await freePort())}`);
+  const r = await runCli(['-dontfork', '-f', conf, '-filelog', messages]);
+  assert.equal(r.code, 1);
+  const lines = readFileSync(messages, 'utf8').split('\n');
+  const cause = lines.findIndex((l) => /ERROR: .*abc \[file=.*xinetd\.conf\] \[line=3\]$/.test(l));
+  const fatal = lines.findIndex((l) => / ERROR: A fatal error was encountered while parsing the default section\./.test(l));
+  assert.ok(cause >= 0 && fatal > cause, lines.join('\n'));
+  assert.ok(!lines.some((l) => /Started working/.test(l)));
+});
+
+test('a configuration file that cannot be read is reported in the -filelog too, exit 1', async () => {
+  const dir = tempDir();
+  const messages = join(dir, 'messages.log');
+  const r = await runCli(['-dontfork', '-f', join(dir, 'missing.conf'), '-filelog', messages]);
+  assert.equal(r.code, 1);
+  const text = readFileSync(messages, 'utf8');
+  assert.match(text, /ERROR: XI_ERR_CONFIG_UNREADABLE: .*missing\.conf/);
+  assert.match(text, /CRITICAL: couldn't get configuration\. Exiting\.\.\./);
+  assert.match(r.stderr, /missing\.conf/);
+});
+
+test('relative -filelog and -pidfile name files in the directory the daemon was started from', async () => {
+  const dir = tempDir();
+  const port = await freePort();
+  // A SENSOR service and a spawned one: the configuration that showed the log landing in /.
+  writeFileSync(join(dir, 'rel.conf'), internal('echo', port) +
+    `service cat\n{\n\ttype = UNLISTED\n\tsocket_type = stream\n\tport = ${await freePort()}\n\twait = no\n\tuser = nobody\n\tserver = /bin/cat\n}\n` +
+    `service daytime\n{\n\ttype = INTERNAL UNLISTED\n\tsocket_type = stream\n\tport = ${await freePort()}\n\twait = no\n\tflags = SENSOR\n\tdeny_time = 1\n}\n`);
+  const child = spawn(process.execPath, [CLI, '-dontfork', '-f', 'rel.conf', '-filelog', 'rel-messages.log', '-pidfile', 'rel.pid'], { cwd: dir, stdio: 'ignore' });
+  try {
+    await waitForLine(join(dir, 'rel-messages.log'), /Started working: 3 available services/, 15_000);
+    // The version line keeps xinetd's `started with ... options compiled in.` shape.
+    await waitForLine(join(dir, 'rel-messages.log'), /NOTICE: xinetd-ts \S+ started with libwrap loadavg options compiled in\.$/, 1000);
+    assert.equal(readFileSync(join(dir, 'rel.pid'), 'utf8'), `${child.pid}\n`);
+    // After start the daemon works in /; a reload still finds the relative -f file.
+    assert.equal((await exchange(port, 'still here\n')).toString(), 'still here\n');
+    child.kill('SIGHUP');
+    await waitForLine(join(dir, 'rel-messages.log'), /Reconfigured/, 10_000);
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
+  }
+  assert.equal(existsSync(join(dir, 'rel.pid')), false, 'the pid file is removed on exit');
+});
+
+test('unknown user or group, NAMEINARGS and env -= drop an internal service at the attribute line', async () => {
+  const ports = { user: await freePort(), group: await freePort(), args: await freePort(), env: await freePort(), good: await freePort() };
+  const d = await startDaemon(
+    internal('echo', ports.user, '\tid = bad-user\n\tuser = no-such-user-here\n') +
+    internal('echo', ports.group, '\tid = bad-group\n\tgroup = no-such-group-here\n') +
+    internal('chargen', ports.args, '\tflags = NAMEINARGS\n') +
+    internal('discard', ports.env, '\tenv -= A=1\n') +
+    internal('daytime', ports.good),
+  );
+  try {
+    const text = readFileSync(d.messages, 'utf8');
+    assert.match(text, /ERROR: Unknown user: no-such-user-here \[file=.*\] \[line=8\]\n.*ERROR: Error parsing attribute user - DISABLING SERVICE \[file=.*\] \[line=8\]/);
+    assert.match(text, /ERROR: Unknown group: no-such-group-here \[file=.*\] \[line=17\]/);
+    assert.match(text, /ERROR: Service chargen is INTERNAL and has NAMEINARGS flag set/);
+    assert.match(text, /WARNING: operator '-=' not supported for env attribute \[file=.*\] \[line=33\]\n.*ERROR: Error parsing attribute env - DISABLING SERVICE/);
+    assert.match(text, /Started working: 1 available service$/m);
+    // Services dropped for value errors are named in a DEBUG line, without -d, as xinetd does.
+    assert.match(text, /DEBUG: removing echo /);
+    assert.match(text, /DEBUG: removing discard /);
+  } finally {
+    await d.stop();
+  }
+});
+
+test('an included file is named in a DEBUG line of the -filelog without -d', async () => {
+  const port = await freePort();
+  const d = await startDaemon((p) => `include ${p.dir}/more.conf\n`, { files: { 'more.conf': internal('echo', port) } });
+  try {
+    await d.waitForMessage(/DEBUG: Reading included configuration file: .*more\.conf/, 1000);
+  } finally {
+    await d.stop();
+  }
+});
+
+test('check shows a structured value (log_type) as JSON, not [object Object]', async () => {
+  const dir = tempDir();
+  const conf = join(dir, 'xinetd.conf');
+  writeFileSync(conf, `defaults\n{\n\tlog_type = FILE ${dir}/svc.log\n}\n${internal('echo', 7122)}`);
+  const r = await runCli(['check', '-f', conf]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`^  log_type = \\{"kind":"file","path":"${dir}/svc\\.log"\\}$`, 'm'));
+});
