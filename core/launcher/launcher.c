@@ -1014,6 +1014,23 @@ static void watch_resume(watched *w) {
   w->state = W_WATCH;
 }
 
+/*
+ * Discard the datagrams still queued on a wait = yes dgram socket whose server ended or could
+ * not start, as xinetd does (svc_postmortem / svc_request → drain): a datagram the server did
+ * not read would start the next server, and that one the next, for ever. Called before the
+ * daemon hears of the end, so a datagram sent after the EXIT record is never discarded. A flood
+ * cannot hold the launcher: at most DRAIN_MAX per end, the rest is served as usual.
+ */
+#define DRAIN_MAX 4096
+static void drain_dgram(watched *w) {
+  if (!w->dgram) return;
+  for (int i = 0; i < DRAIN_MAX; i++) {
+    char b;
+    /* other errors (a pending ICMP error) are cleared by being read: go on */
+    if (recv(w->fd, &b, 1, MSG_DONTWAIT | MSG_TRUNC) < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+  }
+}
+
 static void reap(void) {
   for (;;) {
     int st;
@@ -1027,6 +1044,7 @@ static void reap(void) {
       if (children[i]->pid == pid) idx = i;
     if (idx < 0) continue;
     child *c = children[idx];
+    if (c->w && c->w->state == W_RUNNING) drain_dgram(c->w);
     child_report_read(c);
     if (c->report_fd >= 0) { /* still EAGAIN: cannot really happen */
       close(c->report_fd);
@@ -1095,6 +1113,7 @@ static void do_start(const char *id, int sockfd, toks *t, int from, watched *w) 
   plan p;
   const char *why = NULL;
   if (parse_plan(t, from, &p, &why) < 0) {
+    if (w) drain_dgram(w);
     reply_fail(id, why);
     plan_free(&p);
     if (w) watch_resume(w);
@@ -1103,7 +1122,9 @@ static void do_start(const char *id, int sockfd, toks *t, int from, watched *w) 
   pid_t pid = start_server(id, sockfd, &p, w);
   plan_free(&p);
   if (pid < 0) {
-    reply_fail(id, strerror(errno));
+    int err = errno;
+    if (w) drain_dgram(w);
+    reply_fail(id, strerror(err));
     if (w) watch_resume(w);
     return;
   }

@@ -113,3 +113,34 @@ export async function waitForTcp(host: string, port: number, options: { ms?: num
     }
   }, { ms: options.ms ?? 10_000, everyMs: options.everyMs ?? 50 });
 }
+
+/** Send one datagram and expect no reply; resolves once the kernel took it (on loopback: queued at the receiver). */
+export async function sendDatagram(port: number, data: string | Buffer, options: { host?: string } = {}): Promise<void> {
+  const host = options.host ?? '127.0.0.1';
+  const socket = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
+  try {
+    await new Promise<void>((resolve, reject) => socket.send(data, port, host, (error) => (error ? reject(error) : resolve())));
+  } finally {
+    socket.close();
+  }
+}
+
+/** Bytes queued for reading on the UDP sockets bound to `port` (/proc/net/udp and udp6), 0 when none. */
+export function udpReceiveQueue(port: number): number {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  let bytes = 0;
+  for (const file of ['/proc/net/udp', '/proc/net/udp6']) {
+    let text = '';
+    try {
+      text = readFileSync(file, 'latin1');
+    } catch {
+      continue; // no IPv6 here
+    }
+    for (const line of text.split('\n').slice(1)) {
+      // sl local_address rem_address st tx_queue:rx_queue ...
+      const f = line.trim().split(/\s+/);
+      if (f[1]?.endsWith(`:${hexPort}`)) bytes += parseInt(f[4]?.split(':')[1] ?? '0', 16);
+    }
+  }
+  return bytes;
+}
