@@ -52,6 +52,8 @@ export default definePlugin<LoggingOptions>((options = {}) => ({
       if (!route) return;
       if (route.json) file(route.json).write(jsonRecord(event));
       if (!route.file && !route.syslog) return;
+      // After the JSON log, which keeps every record: the silencing is xinetd's, for its records.
+      if (route.lastDgramFail.silences(event)) return;
       let line: string | undefined;
       let fileText: string;
       const last = route.lastStart;

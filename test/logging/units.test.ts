@@ -8,6 +8,7 @@ import { identQuery, parseIdentReply } from '../../plugins/logging/ident/ident-r
 import { capRecord, sizeCaps, SizeTracker } from '../../plugins/logging/size-caps.js';
 import { localSyslogLine } from '../../plugins/logging/syslog-sink.js';
 import { RepeatedStart } from '../../plugins/logging/repeated-start.js';
+import { DGRAM_IGNORE_MS, RepeatedDgramFail } from '../../plugins/logging/repeated-dgram-fail.js';
 
 const conn = (peer?: string) => ({ id: 1, service: { id: 'svc' } as ServiceConfig, peer: peer ? { address: peer, port: 5 } : undefined } as unknown as Connection);
 const all = { success: new Set(['PID', 'HOST', 'EXIT', 'DURATION', 'TRAFFIC']), failure: new Set(['HOST']) };
@@ -81,4 +82,26 @@ test('a START record is reused only for the same pid, address and second', () =>
   assert.equal(last.repeats({ kind: 'start', conn: conn(), pid: 0, time: at }), false, 'no address');
   last.remember({ kind: 'exit', conn: b, pid: 0, durationMs: 0, time: at }, 'EXIT', 'EXIT\n');
   assert.equal(last.fileText, '26/3/5@07:04:09: START: svc pid=0 from=::1\n', 'other records are not remembered');
+});
+
+test('repeated address refusals of datagrams: one source per service, 60 s from the logged one (DGRAM_IGNORE_TIME)', () => {
+  const last = new RepeatedDgramFail();
+  const from = (port: number, socketType = 'dgram') =>
+    ({ id: 1, service: { id: 'svc', socketType } as ServiceConfig, peer: { address: '::ffff:127.0.0.2', port } } as unknown as Connection);
+  const fail = (conn: Connection, time: number, code: 'address' | 'libwrap' | 'time' = 'address') => last.silences({ kind: 'fail', conn, refusal: { code }, time });
+  const a = from(21999);
+  assert.equal(fail(a, 0), false, 'first');
+  assert.equal(fail(a, 1000), true, 'same source');
+  assert.equal(fail(a, DGRAM_IGNORE_MS - 1), true, 'a silenced repeat does not extend the window');
+  assert.equal(fail(a, DGRAM_IGNORE_MS), false, '60 s after the logged one');
+  assert.equal(fail(a, DGRAM_IGNORE_MS + 1), true, 'the window starts again');
+  assert.equal(fail(from(21998), DGRAM_IGNORE_MS + 2), false, 'another port');
+  assert.equal(fail(a, DGRAM_IGNORE_MS + 3), false, 'back: only the last source is remembered');
+  assert.equal(fail(a, DGRAM_IGNORE_MS + 4, 'libwrap'), false, 'libwrap refusals are always logged');
+  assert.equal(fail(a, DGRAM_IGNORE_MS + 5, 'time'), false, 'access_times refusals are always logged');
+  assert.equal(fail(a, DGRAM_IGNORE_MS + 6), true, 'other reasons leave the remembered source alone');
+  assert.equal(last.silences({ kind: 'start', conn: a, pid: 0, time: DGRAM_IGNORE_MS + 7 }), false, 'not a FAIL record');
+  const s = from(21999, 'stream');
+  assert.equal(fail(s, 0), false);
+  assert.equal(fail(s, 1), false, 'stream services log every refusal');
 });
