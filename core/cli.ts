@@ -11,6 +11,7 @@ import { itox } from './config/inetd-conf.js';
 import { Daemon } from './daemon.js';
 import type { ResolvedConfig } from './config/resolve.js';
 import { daemonFileLog } from './daemon-log.js';
+import { ignoreStraySignals } from './ignored-signals.js';
 import { VERSION } from './version.js';
 
 function createDaemon(options: CliOptions, messages: 'foreground' | 'quiet'): Daemon {
@@ -77,6 +78,7 @@ async function runDaemon(options: CliOptions): Promise<number> {
   process.on('SIGQUIT', () => exit('quit'));
   process.on('SIGINT', () => (options.debug ? exit('term') : undefined));
   process.on('SIGPIPE', () => undefined);
+  ignoreStraySignals();
 
   const startup = (async (): Promise<number> => {
     let config: ResolvedConfig;

@@ -1,3 +1,4 @@
+import { constants } from 'node:os';
 import { EventEmitter } from 'node:events';
 import { appendFile } from 'node:fs/promises';
 import type net from 'node:net';
@@ -244,6 +245,7 @@ export class Daemon extends EventEmitter {
       this.message('error', 'reconfiguration failed: the default section has errors; keeping the running configuration');
       return undefined;
     }
+    this.message('notice', 'Swapping defaults');
     const wanted = new Map(next.services.map((s) => [s.identity, s]));
     const kept: string[] = [];
     const removed: string[] = [];
@@ -253,7 +255,7 @@ export class Daemon extends EventEmitter {
       if (replacement) {
         svc.state.config = replacement;
         kept.push(replacement.id);
-        this.message('debug', `readjusting service ${replacement.id}`);
+        this.message('notice', `readjusting service ${replacement.id}`);
         wanted.delete(identity);
       } else {
         removed.push(svc.state.config.id);
@@ -411,8 +413,14 @@ export class Daemon extends EventEmitter {
     if (svc.resumeTimer) clearTimeout(svc.resumeTimer);
     if (svc.watched) await svc.watched.release();
     else if (svc.handle) await closeHandle(svc.handle);
-    if (signal) for (const session of svc.sessions) session.stop(signal);
-    this.message('notice', `service ${svc.state.config.id} deactivated`);
+    if (signal) {
+      for (const session of svc.sessions) {
+        if (session.pid > 0) this.message('warning', `Sending signal ${constants.signals[signal]} to ${svc.state.config.id} server ${session.pid}`);
+        session.stop(signal);
+      }
+    }
+    // At exit xinetd writes `Exiting...` only; a service going away otherwise is worth a line.
+    if (!this.#closing) this.message('notice', `service ${svc.state.config.id} deactivated`);
   }
 
   #connection(svc: ActiveService, fields: Partial<Connection>): Connection {

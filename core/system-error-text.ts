@@ -3,20 +3,26 @@
  * `bind failed (Address already in use (errno = 98)). service = X`: log patterns match on it.
  */
 
-/** The C library's text for the errors socket set-up meets, when the error does not carry it. */
+/** The C library's text for the errors sockets meet, when the error does not carry it. */
 const C_LIBRARY_TEXT: Readonly<Record<string, string>> = {
   EACCES: 'Permission denied',
   EADDRINUSE: 'Address already in use',
   EADDRNOTAVAIL: 'Cannot assign requested address',
   EAFNOSUPPORT: 'Address family not supported by protocol',
+  ECONNREFUSED: 'Connection refused',
+  ECONNRESET: 'Connection reset by peer',
+  EHOSTUNREACH: 'No route to host',
   EINVAL: 'Invalid argument',
   EMFILE: 'Too many open files',
   ENFILE: 'Too many open files in system',
   ENOBUFS: 'No buffer space available',
   ENODEV: 'No such device',
+  ENETUNREACH: 'Network is unreachable',
   ENOMEM: 'Cannot allocate memory',
   EPERM: 'Operation not permitted',
+  EPIPE: 'Broken pipe',
   EPROTONOSUPPORT: 'Protocol not supported',
+  ETIMEDOUT: 'Connection timed out',
 };
 
 /** `<strerror> (errno = N)` when the error names a system error; its message otherwise. */

@@ -1,5 +1,6 @@
 import { AttributeError } from '../../core/config/attributes.js';
 import type { Daemon } from '../../core/daemon.js';
+import { peerText } from '../../core/connection.js';
 import { definePlugin } from '../../core/plugin.js';
 import type { ServiceConfig } from '../../core/service-config.js';
 
@@ -58,7 +59,7 @@ export default definePlugin(() => ({
     daemon.hooks.prepare.tap({ name: PLUGIN_NAME, applies: (s) => baseEnv.has(s) }, (spec, conn) => {
       const base = baseEnv.get(conn.service);
       if (!base) return spec;
-      return { ...spec, env: [...base, `REMOTE_HOST=${conn.peer?.address ?? ''}`] };
+      return { ...spec, env: [...base, `REMOTE_HOST=${peerText(conn)}`] };
     });
   },
 }));

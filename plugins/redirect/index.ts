@@ -26,8 +26,8 @@ export default definePlugin(() => ({
       if (service.socketType !== 'stream' || service.protocol !== 'tcp' || service.wait) return report.error(`Service ${service.id}: redirect needs socket_type stream, protocol tcp and wait = no`);
       if (service.types.has('INTERNAL')) return report.error(`Service ${service.id}: redirect cannot be used with type INTERNAL`);
       if (service.flags.has('NAMEINARGS')) return report.error(`Service ${service.id}: NAMEINARGS cannot be used with redirect`);
-      const log = (message: string) => daemon.message('error', `${service.id}: ${message}`);
-      const options = { timeoutMs: (service.values.get(keys.timeout) ?? 10) * 1000, keepAlive: service.flags.has('KEEPALIVE'), traffic, log };
+      const log = (message: string) => daemon.message('error', message);
+      const options = { id: service.id, timeoutMs: (service.values.get(keys.timeout) ?? 10) * 1000, keepAlive: service.flags.has('KEEPALIVE'), traffic, log };
       plans.set(service, new RedirectPlan(service.id, targets, service.bind, options, resolveNumeric(targets, service.bind)));
     });
 

@@ -1,17 +1,20 @@
 import net, { type Socket } from 'node:net';
 import type { Session, SessionEnd } from '../../core/session.js';
+import { systemErrorText } from '../../core/system-error-text.js';
 import type { ResolvedTarget } from './targets.js';
 
 export interface ProxyOptions {
+  /** The service's id, for messages. */
+  readonly id: string;
   readonly timeoutMs: number;
   readonly keepAlive: boolean;
   /** Count bytes for the TRAFFIC record. */
   readonly traffic: boolean;
+  /** The daemon's ERROR message. */
   readonly log: (message: string) => void;
 }
 
 const where = (t: ResolvedTarget) => `${t.address} port ${t.port}${t.host === t.address ? '' : ` (${t.host})`}`;
-const reason = (e: NodeJS.ErrnoException) => e.code ?? e.message;
 
 /**
  * Proxy one client to the first target that accepts. Both directions are piped, so a slow side
@@ -35,12 +38,12 @@ export function proxy(client: Socket, targets: readonly ResolvedTarget[], option
     if (client.destroyed) return end();
     const target = targets[i];
     if (!target) {
-      options.log(`no redirect target reachable; closing the connection from ${client.remoteAddress ?? '<no address>'}`);
+      options.log(`${options.id}: no redirect target reachable; closing the connection from ${client.remoteAddress ?? '<no address>'}`);
       client.destroy();
       return end();
     }
     const socket = net.connect({ host: target.address, port: target.port, localAddress: target.localAddress, allowHalfOpen: true, noDelay: true, keepAlive: options.keepAlive });
-    const timer = setTimeout(() => socket.destroy(Object.assign(new Error('timed out'), { code: `timed out after ${options.timeoutMs / 1000} s` })), options.timeoutMs);
+    const timer = setTimeout(() => socket.destroy(new Error(`timed out after ${options.timeoutMs / 1000} s`)), options.timeoutMs);
     // The client left while we were connecting: give up on this target and end the session.
     const abandon = () => {
       clearTimeout(timer);
@@ -54,7 +57,9 @@ export function proxy(client: Socket, targets: readonly ResolvedTarget[], option
       clearTimeout(timer);
       client.off('close', abandon);
       const next = targets[i + 1];
-      options.log(`can't connect to remote host ${where(target)}: ${reason(error)}${next ? `; trying ${where(next)}` : ''}`);
+      // xinetd's line first (`can't connect to remote host ADDRESS: %m`), then which service,
+      // port and next target.
+      options.log(`can't connect to remote host ${target.address}: ${systemErrorText(error)} (${options.id}, ${where(target)}${next ? `; trying ${where(next)}` : ''})`);
       tryTarget(i + 1);
     });
     socket.once('connect', () => {
@@ -72,7 +77,7 @@ export function proxy(client: Socket, targets: readonly ResolvedTarget[], option
       if (--open === 0) end();
     };
     socket.on('error', (error: NodeJS.ErrnoException) => {
-      options.log(`connection to ${where(target)} failed: ${reason(error)}`);
+      options.log(`${options.id}: connection to ${where(target)} failed: ${systemErrorText(error)}`);
       client.destroy();
     });
     socket.once('close', closed);

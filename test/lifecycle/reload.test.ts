@@ -61,6 +61,10 @@ test('reload: an added service starts, a removed one stops listening and its ser
   assert.equal((await exchange(pNewPort!)).toString(), '[moved]\n');
   assert.equal((await exchange(pAdded!)).toString(), '[added]\n');
   assert.equal((await exchange(pKeep!)).toString(), '[keep]\n');
+  // xinetd's account of the reload, in its words and levels.
+  await d.waitForMessage(/NOTICE: Swapping defaults$/);
+  await d.waitForMessage(/NOTICE: readjusting service keep$/);
+  await d.waitForMessage(new RegExp(`WARNING: Sending signal 9 to gone server ${serverPid}$`));
 });
 
 test('a reload whose configuration cannot be read or is broken keeps the running services and logs why', async (t) => {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { startDaemon, tempDir } from '../helpers/daemon.js';
 import { alive, exitOf, freePorts, hold, loggingDefaults, pidOf, streamService, waitForGone } from '../helpers/e2e.js';
+import { exchange } from '../helpers/net.js';
 import { waitFor } from '../helpers/wait.js';
 
 const catConfig = (port: number) => ({ log }: { log: string }) => [loggingDefaults(log), streamService('cat', port, '/bin/cat')].join('\n');
@@ -27,6 +28,10 @@ test('SIGTERM ends the daemon and the servers it started', async (t) => {
   await waitForGone(server);
   await c.closed();
   assert.match(await d.waitForMessage(/Exiting\.\.\./), /WARNING: Exiting\.\.\./);
+  // As xinetd: the servers signalled are named; no per-service line at exit.
+  const messages = readFileSync(d.messages, 'utf8');
+  assert.match(messages, new RegExp(`WARNING: Sending signal 15 to cat server ${server}\n`));
+  assert.doesNotMatch(messages, /deactivated/);
 });
 
 test('-pidfile is written with the daemon pid and removed on exit', async (t) => {
@@ -84,4 +89,18 @@ test('SIGABRT runs the consistency check', async (t) => {
   d.signal('SIGABRT');
   assert.match(await d.waitForMessage(/Consistency check/), /INFO: Consistency check passed$/);
   assert.equal(d.child.exitCode, null, 'the daemon keeps running');
+});
+
+test('signals xinetd ignores (ALRM, VTALRM, PROF, XCPU, IO, PWR, SYS, TRAP, STKFLT) leave the daemon serving', async (t) => {
+  const [port] = await freePorts(1);
+  const d = await startDaemon(catConfig(port!));
+  t.after(() => d.stop());
+  for (const signal of ['SIGALRM', 'SIGVTALRM', 'SIGPROF', 'SIGXCPU', 'SIGIO', 'SIGPWR', 'SIGSYS', 'SIGTRAP', 'SIGSTKFLT'] as const) {
+    d.signal(signal);
+    // A connection served after the signal: the signal was delivered and handled first, or the
+    // process is gone and the connection fails.
+    assert.equal((await exchange(port!, `after ${signal}\n`)).toString(), `after ${signal}\n`, signal);
+    assert.equal(d.child.exitCode, null, `${signal} ended the daemon`);
+    assert.equal(d.child.signalCode, null, `${signal} ended the daemon`);
+  }
 });

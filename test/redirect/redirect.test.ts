@@ -73,8 +73,9 @@ test('several targets: one that refuses and one that times out are skipped and l
     await b.close();
   });
   assert.equal((await exchange(port, 'x', { ms: 10_000 })).toString(), 'got:x');
-  await d.waitForMessage(new RegExp(`ERROR: r1: can't connect to remote host 127\\.0\\.0\\.1 port ${refused}: ECONNREFUSED; trying 127\\.0\\.0\\.1 port ${hole.port}`));
-  await d.waitForMessage(new RegExp(`ERROR: r1: can't connect to remote host 127\\.0\\.0\\.1 port ${hole.port}: timed out after 1 s; trying 127\\.0\\.0\\.1 port ${b.port}`));
+  // xinetd's words (`%m`), then the service, port and next target.
+  await d.waitForMessage(new RegExp(`ERROR: can't connect to remote host 127\\.0\\.0\\.1: Connection refused \\(errno = 111\\) \\(r1, 127\\.0\\.0\\.1 port ${refused}; trying 127\\.0\\.0\\.1 port ${hole.port}\\)$`));
+  await d.waitForMessage(new RegExp(`ERROR: can't connect to remote host 127\\.0\\.0\\.1: timed out after 1 s \\(r1, 127\\.0\\.0\\.1 port ${hole.port}; trying 127\\.0\\.0\\.1 port ${b.port}\\)$`));
 });
 
 test('no reachable target: the client is closed and the failure logged', async (t) => {

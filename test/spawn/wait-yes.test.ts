@@ -40,6 +40,17 @@ test('stream wait = yes: the server accepts on the listening socket; the daemon 
   assert.equal(starts.length, 2, starts.join('\n'));
 });
 
+test('stream wait = yes: REMOTE_HOST is `<no address>`, as xinetd sets it', async (t) => {
+  const [port] = await freePorts(1);
+  const d = await startDaemon(({ log }) => [
+    loggingDefaults(log),
+    service('single', ['type = UNLISTED', 'socket_type = stream', 'protocol = tcp', 'wait = yes', `port = ${port}`, 'user = root',
+      `server = ${process.execPath}`, `server_args = ${fixture('accept-on-fd0.mjs')} 1 env`]),
+  ].join('\n'));
+  t.after(() => d.stop());
+  assert.match((await exchange(port!)).toString(), /^served-by \d+ REMOTE_HOST=<no address>\n$/);
+});
+
 test('dgram wait = yes: the bound UDP socket, with the datagram still queued, goes to the server', async (t) => {
   const [port] = await freePorts(1);
   const d = await startDaemon(({ log }) => [
