@@ -33,6 +33,11 @@ export interface Connection {
   /** Epoch milliseconds. */
   readonly startedAt: number;
   /**
+   * The service whose socket accepted this connection, when it is not `service`: tcpmux, which
+   * handed the client over. The accept-time steps (`banner`) were that service's, not this one's.
+   */
+  readonly acceptedBy?: ServiceConfig;
+  /**
    * stream, wait = no: the accepted socket, PAUSED (nothing read yet): a spawned server gets
    * the bytes; an in-process service calls `socket.resume()`. Made on first use (connections
    * are accepted as bare descriptors): read it only when the stream is really needed, and

@@ -440,18 +440,20 @@ export class Daemon extends EventEmitter {
   /**
    * Run the whole pipeline of another service on a connection already accepted (tcpmux hands a
    * client to the TCPMUX service it named): its access checks, limits, launch and records. The
-   * socket must be paused, as after accept. Resolves false when `target` is not being served.
+   * socket must be paused, as after accept. `acceptedBy` is the service that accepted it. Resolves
+   * false when `target` is not being served.
    */
-  async dispatch(target: ServiceConfig, socket: net.Socket): Promise<boolean> {
+  async dispatch(target: ServiceConfig, socket: net.Socket, acceptedBy: ServiceConfig): Promise<boolean> {
     const svc = this.#services.get(target.identity);
     if (!svc) return false;
-    await this.#runStream(svc, socket);
+    await this.#runStream(svc, socket, acceptedBy);
     return true;
   }
 
-  #runStream(svc: ActiveService, socket: net.Socket): Promise<void> {
+  #runStream(svc: ActiveService, socket: net.Socket, acceptedBy?: ServiceConfig): Promise<void> {
     const conn = this.#connection(svc, {
       socket,
+      acceptedBy,
       peer: { address: socket.remoteAddress ?? '<no address>', port: socket.remotePort ?? 0 },
       local: { address: socket.localAddress ?? '', port: socket.localPort ?? 0 },
     });

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Daemon } from '../core/daemon.js';
 import type { ServiceConfig } from '../core/service-config.js';
-import type { InternalServiceSpec } from './define.js';
+import type { InternalContext, InternalServiceSpec } from './define.js';
 
 /** xinetd's replies end with the C string's NUL byte (reference 10.3). */
 const GO = Buffer.from('+Go\r\n\0', 'latin1');
@@ -19,7 +19,8 @@ function muxClient(daemon: Daemon, name: string): ServiceConfig | undefined {
   return undefined;
 }
 
-function onRequest(daemon: Daemon, socket: Socket, chunk: Buffer): void {
+function onRequest(ctx: InternalContext<Daemon>, socket: Socket, chunk: Buffer): void {
+  const daemon = ctx.data;
   socket.pause();
   const request = chunk.length > MAX_REQUEST ? chunk.subarray(0, MAX_REQUEST) : chunk;
   const n = request.length;
@@ -35,8 +36,9 @@ function onRequest(daemon: Daemon, socket: Socket, chunk: Buffer): void {
     return;
   }
   if (target.types.has('TCPMUXPLUS')) socket.write(GO);
-  // The named service's own pipeline (access, limits, launch, records) takes the socket over.
-  void daemon.dispatch(target, socket).then((served) => {
+  // The named service's own pipeline (access, limits, launch, records) takes the socket over;
+  // its `banner` is never sent, as the accept was tcpmux's (its banner_success/fail are).
+  void daemon.dispatch(target, socket, ctx.service).then((served) => {
     if (!served) socket.destroy();
   });
 }
@@ -46,7 +48,7 @@ export const tcpmux: InternalServiceSpec<Daemon> = {
   name: 'tcpmux',
   setup: (_service, daemon) => daemon,
   stream: (socket, ctx) => {
-    socket.once('data', (chunk: Buffer) => onRequest(ctx.data, socket, chunk));
+    socket.once('data', (chunk: Buffer) => onRequest(ctx, socket, chunk));
     socket.once('end', () => socket.destroy());
     socket.resume();
   },

@@ -13,10 +13,10 @@ export interface BannerOptions {
 }
 
 /**
- * banner (at accept, before any check), banner_success (admitted, before the server's first
- * byte) and banner_fail (after any refusal): reference 11.6. Stream connections only (xinetd's
- * datagram banners go nowhere). Never blocks the daemon: a client that does not read only holds
- * its own connection, and only until the send timeout.
+ * banner (at accept, before any check; not for a client tcpmux handed over), banner_success
+ * (admitted, before the server's first byte) and banner_fail (after any refusal): reference
+ * 11.6. Stream connections only (xinetd's datagram banners go nowhere). Never blocks the daemon:
+ * a client that does not read only holds its own connection, and only until the send timeout.
  */
 export default definePlugin((options: BannerOptions = {}) => ({
   name: PLUGIN_NAME,
@@ -40,6 +40,8 @@ export default definePlugin((options: BannerOptions = {}) => ({
     };
 
     daemon.hooks.accept.tap({ name: PLUGIN_NAME, applies: (s) => s.values.get(banner) !== undefined }, (conn) => {
+      // A client tcpmux handed over got tcpmux's banner at its accept, as in xinetd; not this one.
+      if (conn.acceptedBy) return;
       const path = conn.service.values.get(banner);
       // Started, not awaited: the checks run while the banner is being written.
       if (path && conn.socket) first.set(conn, send(conn, path, conn.startedAt + timeoutMs));
