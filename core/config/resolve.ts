@@ -362,6 +362,11 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
       report.error(`Service ${id}: socket_type ${socketType} is not supported`);
       return undefined;
     }
+    // xinetd asks the kernel for this pair and the service fails there; say so before binding.
+    if ((socketType === 'stream' && protocol === 'udp') || (socketType === 'dgram' && protocol === 'tcp')) {
+      report.error(`socket creation failed (Protocol not supported (errno = 93)). service = ${id}: socket_type ${socketType} with protocol ${protocol}`);
+      return undefined;
+    }
     const wait = v.get(keys.wait.name) as boolean;
     const tcpmuxClient = types.has('TCPMUX') || types.has('TCPMUXPLUS');
     if (tcpmuxClient) {

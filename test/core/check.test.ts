@@ -38,6 +38,20 @@ test('a syntax error drops only its service and names file:line; check exits 1',
   assert.equal(json.services.find((s) => s.name === 'bad')?.status, 'error');
 });
 
+test('socket_type and protocol that do not go together drop the service (xinetd fails at socket creation)', async () => {
+  const file = conf(
+    svc('su', '\ttype = UNLISTED\n\tport = 7106\n\tsocket_type = stream\n\tprotocol = udp\n\twait = no\n\tuser = nobody\n\tserver = /bin/cat') +
+    svc('dt', '\ttype = UNLISTED\n\tport = 7107\n\tsocket_type = dgram\n\tprotocol = tcp\n\twait = yes\n\tuser = nobody\n\tserver = /bin/cat') +
+    svc('ok', UNLISTED(7108)),
+  );
+  const { code, json } = await checkJson(file);
+  assert.equal(code, 1);
+  const m = json.diagnostics.map((d) => d.message);
+  assert.ok(m.some((x) => x.startsWith('socket creation failed (Protocol not supported (errno = 93)). service = su')), m.join('\n'));
+  assert.ok(m.some((x) => x.startsWith('socket creation failed (Protocol not supported (errno = 93)). service = dt')), m.join('\n'));
+  assert.deepEqual(json.services.filter((s) => s.status === 'active').map((s) => s.name), ['ok']);
+});
+
 test('an unknown attribute is a warning and the service still starts', async () => {
   const file = conf(svc('w', UNLISTED(7103, '\tmdns = yes')));
   const { code, json } = await checkJson(file);
