@@ -23,6 +23,7 @@ import { loadPlugin } from './plugin-loader.js';
 import type { Refusal } from './refusal.js';
 import type { ServiceConfig } from './service-config.js';
 import { ServiceState } from './service-state.js';
+import { descriptorUse, renderStateDump, type DumpedService } from './state-dump.js';
 import type { Session } from './session.js';
 import { DatagramConnection, type DatagramSend } from './datagram-connection.js';
 import { VERSION } from './version.js';
@@ -47,7 +48,8 @@ export interface ActiveService {
   readonly state: ServiceState;
   handle: ListenHandle | undefined;
   watched: WatchedSocket | undefined;
-  readonly sessions: Set<Session>;
+  /** Each live session with the connection it serves (the state dump shows its peer and start). */
+  readonly sessions: Map<Session, Connection>;
   inFlight: number;
   resumeTimer: NodeJS.Timeout | undefined;
   /** Datagram services served here: how replies leave, and the local endpoint (made on first use). */
@@ -97,7 +99,7 @@ export class Daemon extends EventEmitter {
       slotTaken: () => this.#running++,
       slotFreed: () => this.#running--,
       sessionStarted: (conn, session) => {
-        this.#services.get(conn.service.identity)?.sessions.add(session);
+        this.#services.get(conn.service.identity)?.sessions.set(session, conn);
       },
       sessionEnded: (conn, session) => {
         for (const svc of this.#services.values()) if (svc.sessions.delete(session)) break;
@@ -331,20 +333,30 @@ export class Daemon extends EventEmitter {
     return errors;
   }
 
-  /** Write the SIGUSR1 state dump. */
+  /** Write the SIGUSR1 state dump (core/state-dump.ts); everything is gathered only now. */
   async dump(): Promise<string> {
     const file = this.options.dumpFile ?? '/var/run/xinetd.dump';
-    const lines = [`INTERNAL STATE DUMP: xinetd-ts ${VERSION}`, `Current time: ${new Date().toString()}`, ''];
-    for (const svc of this.#services.values()) {
-      const c = svc.state.config;
-      lines.push(`Service = ${c.name}`, `\tid = ${c.id}`, `\tState = ${svc.resumeTimer ? 'Suspended' : 'Active'}`);
-      lines.push(`\tsocket_type = ${c.socketType}`, `\tprotocol = ${c.protocol}`, `\tport = ${svc.handle ? boundPort(svc.handle) : c.port}`);
-      lines.push(`\twait = ${c.wait ? 'yes' : 'no'}`, `\tbind = ${c.bind ?? '*'}`, `\trunning = ${svc.state.running}`);
-      for (const [source, n] of svc.state.sources()) lines.push(`\tsource ${source} = ${n}`);
-      lines.push('');
-    }
-    lines.push(`running servers = ${this.#running}`, 'END OF DUMP', '');
-    await appendFile(file, lines.join('\n'), { mode: 0o644 });
+    const services: DumpedService[] = [...this.#services.values()].map((svc) => ({
+      config: svc.state.config,
+      suspended: svc.resumeTimer !== undefined,
+      port: svc.handle ? boundPort(svc.handle) : svc.state.config.port,
+      running: svc.state.running,
+      sources: svc.state.sources(),
+      servers: [...svc.sessions].map(([session, conn]) => ({ pid: session.pid, startedAt: conn.startedAt, peer: conn.peer })),
+    }));
+    const text = renderStateDump({
+      version: VERSION,
+      now: new Date(),
+      registry: this.attributes,
+      netdb: this.#netdb,
+      defaults: this.#config?.defaults,
+      services,
+      runningServers: this.#running,
+      processLimit: this.options.processLimit,
+      configFile: this.#config?.raw.source ?? this.options.configFile,
+      descriptors: await descriptorUse(),
+    });
+    await appendFile(file, text, { mode: 0o644 });
     this.message('info', `generated state dump in file ${file}`);
     return file;
   }
@@ -358,7 +370,7 @@ export class Daemon extends EventEmitter {
   }
 
   async #open(config: ServiceConfig): Promise<void> {
-    const svc: ActiveService = { state: new ServiceState(config), handle: undefined, watched: undefined, sessions: new Set(), inFlight: 0, resumeTimer: undefined };
+    const svc: ActiveService = { state: new ServiceState(config), handle: undefined, watched: undefined, sessions: new Map(), inFlight: 0, resumeTimer: undefined };
     if (config.port === 0 && (config.types.has('TCPMUX') || config.types.has('TCPMUXPLUS'))) {
       this.#services.set(config.identity, svc);
       return;
@@ -414,7 +426,7 @@ export class Daemon extends EventEmitter {
     if (svc.watched) await svc.watched.release();
     else if (svc.handle) await closeHandle(svc.handle);
     if (signal) {
-      for (const session of svc.sessions) {
+      for (const session of svc.sessions.keys()) {
         if (session.pid > 0) this.message('warning', `Sending signal ${constants.signals[signal]} to ${svc.state.config.id} server ${session.pid}`);
         session.stop(signal);
       }

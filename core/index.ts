@@ -17,6 +17,7 @@ export {
   type ParseContext,
   type FlagSpec,
 } from './config/attributes.js';
+export { DUMP_STAGE, shownElsewhere, type AttributeDump, type DumpContext } from './config/attribute-dump.js';
 export type { Report } from './config/resolve.js';
 export type { Connection, Endpoint, Datagram } from './connection.js';
 export { peerText } from './connection.js';

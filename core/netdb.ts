@@ -9,6 +9,8 @@ export interface NetDb {
   servicePort(name: string, protocol: string): number | undefined;
   /** Service name for a port (used by itox/redirect); undefined when unknown. */
   hasProtocol(name: string): boolean;
+  /** The /etc/protocols number of a protocol name (the state dump shows it). */
+  protocolNumber(name: string): number | undefined;
   user(nameOrId: string): UserEntry | undefined;
   group(nameOrId: string): GroupEntry | undefined;
 }
@@ -50,12 +52,12 @@ export function loadNetDb(env: NodeJS.ProcessEnv = process.env): NetDb {
       if (!services.has(key)) services.set(key, n);
     }
   }
-  const protocols = new Set<string>();
+  const protocols = new Map<string, number>();
   for (const line of readLines(env.XINETD_TS_PROTOCOLS ?? '/etc/protocols')) {
-    const [name, , ...aliases] = withoutComment(line);
-    if (name) for (const p of [name, ...aliases]) protocols.add(p.toLowerCase());
+    const [name, number, ...aliases] = withoutComment(line);
+    if (name) for (const p of [name, ...aliases]) if (!protocols.has(p.toLowerCase())) protocols.set(p.toLowerCase(), Number(number));
   }
-  if (protocols.size === 0) for (const p of ['tcp', 'udp', 'ip', 'icmp']) protocols.add(p);
+  if (protocols.size === 0) for (const [p, n] of [['tcp', 6], ['udp', 17], ['ip', 0], ['icmp', 1]] as const) protocols.set(p, n);
   const users = new Map<string, UserEntry>();
   const usersById = new Map<number, UserEntry>();
   for (const line of readLines('/etc/passwd')) {
@@ -78,6 +80,10 @@ export function loadNetDb(env: NodeJS.ProcessEnv = process.env): NetDb {
   return {
     servicePort: (name, protocol) => services.get(`${name}/${protocol.toLowerCase()}`),
     hasProtocol: (name) => protocols.has(name.toLowerCase()),
+    protocolNumber(name) {
+      const n = protocols.get(name.toLowerCase());
+      return Number.isInteger(n) ? n : undefined;
+    },
     user(nameOrId) {
       if (!numeric(nameOrId)) return users.get(nameOrId);
       // A numeric user sets the gid to the same number (xinetd, reference 2).

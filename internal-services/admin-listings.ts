@@ -14,7 +14,7 @@ export function availableServices(daemon: Daemon): string {
 export function runningServers(daemon: Daemon): string {
   let out = '';
   for (const svc of daemon.activeServices()) {
-    for (const session of svc.sessions) out += `${svc.state.config.id} pid=${session.pid}\n`;
+    for (const session of svc.sessions.keys()) out += `${svc.state.config.id} pid=${session.pid}\n`;
   }
   return out;
 }

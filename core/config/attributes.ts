@@ -1,4 +1,5 @@
 import { XinetdError } from '../errors.js';
+import type { AttributeDump } from './attribute-dump.js';
 import type { Operator, SourceLocation } from './raw.js';
 
 /**
@@ -56,6 +57,8 @@ export interface AttributeSpec<T> {
   /** The value `get()` returns when the attribute is absent. */
   readonly default?: T;
   readonly doc: AttributeDoc;
+  /** Its lines in the SIGUSR1 state dump (default: `name = value` when set). */
+  readonly dump?: AttributeDump<T>;
 }
 
 /** A typed handle returned by `define`; use it with `ServiceConfig.get`. */

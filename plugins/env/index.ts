@@ -1,3 +1,4 @@
+import { DUMP_STAGE } from '../../core/config/attribute-dump.js';
 import { AttributeError } from '../../core/config/attributes.js';
 import type { Daemon } from '../../core/daemon.js';
 import { peerText } from '../../core/connection.js';
@@ -24,6 +25,18 @@ export default definePlugin(() => ({
         return [...values];
       },
       doc: { values: 'NAME=value ...', default: 'none', description: 'Variables added to the server environment (values cannot contain blanks in xinetd.conf).' },
+      // After Passenv, as in xinetd; the strings are the servers' environment once env or passenv changed it.
+      dump: {
+        stage: DUMP_STAGE.ENVIRONMENT + 1,
+        always: true,
+        lines(added, ctx) {
+          if (!ctx.service) return [];
+          const lines = added?.length ? ['Environment additions:', ...added.map((kv) => `\t${kv}`)] : [];
+          const base = baseEnv.get(ctx.service);
+          if (base && (added?.length || ctx.values.has(passenv))) lines.push('Environment strings:', ...base.map((kv) => `\t${kv}`));
+          return lines;
+        },
+      },
     });
     const passenv = daemon.attributes.define({
       name: 'passenv', owner: PLUGIN_NAME, arity: 'list', where: 'both', inherit: 'entry',
@@ -33,6 +46,7 @@ export default definePlugin(() => ({
         return known;
       },
       doc: { values: 'variable names', default: "the daemon's whole environment", description: 'Only these variables of the daemon environment are passed (empty: none).' },
+      dump: { stage: DUMP_STAGE.ENVIRONMENT, lines: (names) => [`Passenv =${(names ?? []).map((n) => ` ${n}`).join('')}`] },
     });
     const baseEnv = new WeakMap<ServiceConfig, readonly string[]>();
     // Most services pass the whole environment and add nothing: they share one array (a

@@ -1,4 +1,5 @@
 import { AttributeError, type AttributeKey, type AttributeRegistry } from '../../core/config/attributes.js';
+import { DUMP_STAGE } from '../../core/config/attribute-dump.js';
 import { parseInteger } from '../../core/core-attributes.js';
 
 export const PLUGIN_NAME = 'xinetd-ts:limits';
@@ -66,12 +67,15 @@ export function defineLimitAttributes(registry: AttributeRegistry): LimitKeys {
       parse: (v) => unlimitedOr(v[0]!, 'Number of instances is invalid'),
       default: Number.POSITIVE_INFINITY,
       doc: { values: 'number | UNLIMITED', default: 'UNLIMITED', description: 'Live sessions of the service (spawned servers and in-process stream sessions); more are refused with `service_limit`. 0 refuses everything.' },
+      dump: { stage: DUMP_STAGE.INSTANCES, lines: (v) => [`Instances = ${v === undefined || v === Number.POSITIVE_INFINITY ? 'UNLIMITED' : v}`] },
     }),
     perSource: registry.define({
       name: 'per_source', owner, arity: 'many', where: 'both',
       parse: parsePerSource,
       default: { max: Number.POSITIVE_INFINITY, prefix6: undefined },
       doc: { values: 'number | UNLIMITED, then optionally /LEN', default: 'UNLIMITED', description: 'Live sessions per client address (`per_source_limit`). IPv4 and IPv4-mapped forms are one client. xinetd-ts: `/LEN` groups IPv6 clients by prefix (`per_source = 4 /64`).' },
+      // xinetd writes UNLIMITED as -1 here.
+      dump: { stage: DUMP_STAGE.RATE + 1, lines: (v) => (v ? [`PER_SOURCE = ${v.max === Number.POSITIVE_INFINITY ? -1 : v.max}${v.prefix6 === undefined ? '' : ` /${v.prefix6}`}`] : []) },
     }),
     cps: registry.define<Cps | undefined>({
       name: 'cps', owner, arity: 'many', where: 'both',
@@ -86,6 +90,7 @@ export function defineLimitAttributes(registry: AttributeRegistry): LimitKeys {
       },
       default: DEFAULT_CPS,
       doc: { values: 'RATE WAIT | 0', default: '50 10', description: 'More than RATE connections per second switch the service off for WAIT seconds (`connections per second`). `0` or `0 N` disables.' },
+      dump: { stage: DUMP_STAGE.RATE, lines: (v) => (v ? [`CPS = max conn:${v.rate} wait:${v.wait}`] : []) },
     }),
     maxLoad: registry.define({
       name: 'max_load', owner, arity: 1, where: 'both',

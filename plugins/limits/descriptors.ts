@@ -40,7 +40,7 @@ function descriptorOf(socket: Socket): number | undefined {
 function holdsDescriptors(daemon: Daemon, state: ServiceState): boolean {
   for (const svc of daemon.activeServices()) {
     if (svc.state !== state) continue;
-    for (const session of svc.sessions) if (session.pid === 0) return true;
+    for (const session of svc.sessions.keys()) if (session.pid === 0) return true;
   }
   return false;
 }

@@ -1,5 +1,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { AttributeError, type AttributeKey, type AttributeRegistry, type ParseContext } from '../../core/config/attributes.js';
+import { DUMP_STAGE } from '../../core/config/attribute-dump.js';
+import { failureLines, logTypeLines, successLines, syslogServerLines } from './dump.js';
 import { facilityCode, levelCode } from './syslog-names.js';
 
 export const PLUGIN_NAME = 'xinetd-ts:logging';
@@ -105,22 +107,26 @@ export function defineLoggingAttributes(registry: AttributeRegistry): LoggingKey
       name: 'log_type', owner, arity: 'many', where: 'both',
       parse: parseLogType,
       doc: { values: 'SYSLOG facility [level] | FILE path [soft [hard]]', default: 'none: no service records', description: 'Where service records go. In defaults, FILE is one common file shared by every service. Size caps: see docs/logging.md.' },
+      dump: { stage: DUMP_STAGE.LOGGING, always: true, lines: logTypeLines },
     }),
     success: registry.define({
       name: 'log_on_success', owner, arity: 'list', where: 'both', inherit: 'both',
       parse: flagList(['PID', 'HOST', 'USERID', 'EXIT', 'DURATION', 'TRAFFIC'], 'log_on_success'),
       default: new Set<string>(),
       doc: { values: 'PID HOST USERID EXIT DURATION TRAFFIC', default: 'none', description: 'Fields of START/EXIT records (and USERID/TRAFFIC records).' },
+      dump: { stage: DUMP_STAGE.LOGGING, always: true, lines: successLines },
     }),
     failure: registry.define({
       name: 'log_on_failure', owner, arity: 'list', where: 'both', inherit: 'both',
       parse: flagList(['HOST', 'USERID', 'ATTEMPT'], 'log_on_failure'),
       default: new Set<string>(),
       doc: { values: 'HOST USERID ATTEMPT', default: 'none', description: 'Any flag enables FAIL records; HOST adds from=; USERID adds an ident lookup.' },
+      dump: { stage: DUMP_STAGE.LOGGING, always: true, lines: failureLines },
     }),
     syslogServer: registry.define({
       name: 'syslog_server', owner, arity: 'many', where: 'both',
       parse: parseSyslogServer,
+      dump: { stage: DUMP_STAGE.OTHER, lines: syslogServerLines },
       doc: { values: 'udp://HOST[:PORT] | tcp://HOST[:PORT] [rfc3164 | rfc5424]', default: 'none: the local socket /dev/log', description: 'xinetd-ts only: send SYSLOG records (and, in defaults, the daemon\'s own syslog messages) to this server instead of the local socket.' },
     }),
     syslogTag: registry.define({

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { AttributeError, type AttributeKey, type AttributeRegistry } from '../../core/config/attributes.js';
+import { DUMP_STAGE } from '../../core/config/attribute-dump.js';
 import { parseInteger } from '../../core/core-attributes.js';
 import type { NetDb } from '../../core/netdb.js';
 
@@ -43,6 +44,7 @@ export function defineRedirectAttributes(registry: AttributeRegistry, netdb: () 
         default: 'none',
         description: 'Proxy each TCP connection to HOST PORT instead of running a server. Several pairs: tried in order, a target that refuses or times out is skipped (failover).',
       },
+      dump: { stage: DUMP_STAGE.SERVER, lines: (targets) => (targets ? [`Redirect =${targets.map((t) => ` ${t.host}:${t.port}`).join('')}`] : []) },
     }),
     timeout: registry.define({
       name: 'redirect_timeout', owner: PLUGIN_NAME, arity: 1, where: 'both',

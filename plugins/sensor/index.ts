@@ -1,3 +1,4 @@
+import { DUMP_STAGE } from '../../core/config/attribute-dump.js';
 import { AttributeError } from '../../core/config/attributes.js';
 import type { Connection } from '../../core/connection.js';
 import { parseInteger } from '../../core/core-attributes.js';
@@ -35,6 +36,8 @@ export default definePlugin(() => ({
       name: 'deny_time', owner: PLUGIN_NAME, arity: 1, where: 'service',
       parse: parseDenyTime,
       doc: { values: 'minutes | FOREVER | NEVER', default: 'NEVER (0)', description: 'How long a client that touched this SENSOR service is refused by every service.' },
+      // xinetd shows it for SENSOR services only (FOREVER as -1).
+      dump: { stage: DUMP_STAGE.SENSOR, always: true, lines: (v, ctx) => (ctx.service?.flags.has('SENSOR') ? [`Deny Time: ${v ?? 0}`] : []) },
     });
     // Tests shorten the minute; production never sets this.
     const minuteMs = Number(process.env.XINETD_TS_SENSOR_MINUTE_MS) || 60_000;

@@ -1,7 +1,9 @@
 import { AttributeError, type AttributeKey, type AttributeRegistry } from '../../core/config/attributes.js';
+import { DUMP_STAGE, shownElsewhere } from '../../core/config/attribute-dump.js';
 import { parseInteger } from '../../core/core-attributes.js';
 import type { NetDb } from '../../core/netdb.js';
 import { accessSync, constants } from 'node:fs';
+import { serverArgv } from './argv.js';
 
 export const PLUGIN_NAME = 'xinetd-ts:server';
 
@@ -53,11 +55,21 @@ export function defineServerAttributes(registry: AttributeRegistry, netdb: () =>
         return v[0]!;
       },
       doc: { values: 'absolute path', default: 'required for external services', description: 'The program to run; checked for execute permission at configuration time.' },
+      dump: {
+        stage: DUMP_STAGE.SERVER,
+        lines(server, ctx) {
+          if (server === undefined) return [];
+          const args = ctx.values.get<readonly string[]>({ name: 'server_args' }) ?? [];
+          const argv = serverArgv(server, args, ctx.service?.flags.has('NAMEINARGS') ?? false);
+          return [`Server = ${server}`, `Server argv =${argv.map((a) => ` ${a}`).join('')}`];
+        },
+      },
     }),
     serverArgs: registry.define({
       name: 'server_args', owner, arity: 'many', where: 'service',
       parse: (v) => [...v],
       doc: { values: 'arguments', default: 'none', description: 'Arguments (no quoting: tokens split on blanks, `#` is literal). With NAMEINARGS the first is argv[0].' },
+      dump: shownElsewhere(),
     }),
     user: registry.define({
       name: 'user', owner, arity: 1, where: 'service',
@@ -66,6 +78,16 @@ export function defineServerAttributes(registry: AttributeRegistry, netdb: () =>
         return v[0]!;
       },
       doc: { values: 'user name or uid', default: 'required for external services', description: 'Identity the server runs as; a numeric user also sets the gid to the same number.' },
+      // Numeric, as xinetd shows them; without `group`, the user's own group is in effect.
+      dump: {
+        stage: DUMP_STAGE.CREDENTIALS,
+        lines(name, ctx) {
+          const user = name === undefined ? undefined : ctx.netdb.user(name);
+          if (!user) return [];
+          const group = ctx.values.get<string>({ name: 'group' });
+          return [`user = ${user.uid}`, ...(group === undefined ? [`group = ${user.gid}`] : [])];
+        },
+      },
     }),
     group: registry.define({
       name: 'group', owner, arity: 1, where: 'service',
@@ -74,6 +96,7 @@ export function defineServerAttributes(registry: AttributeRegistry, netdb: () =>
         return v[0]!;
       },
       doc: { values: 'group name or gid', default: "the user's primary group", description: 'Group the server runs as.' },
+      dump: { stage: DUMP_STAGE.CREDENTIALS, lines: (name, ctx) => [`group = ${(name === undefined ? undefined : ctx.netdb.group(name)?.gid) ?? name}`] },
     }),
     groups: registry.define({
       name: 'groups', owner, arity: 1, where: 'both',
@@ -84,6 +107,8 @@ export function defineServerAttributes(registry: AttributeRegistry, netdb: () =>
       },
       default: false,
       doc: { values: 'yes | no', default: 'no', description: "yes: the user's supplementary groups (initgroups); no: none." },
+      // Every service shows it, as in xinetd; the defaults only when they set it.
+      dump: { stage: DUMP_STAGE.CREDENTIALS, always: true, lines: (v, ctx) => (ctx.service || ctx.values.has({ name: 'groups' }) ? [`Groups = ${v ? 'yes' : 'no'}`] : []) },
     }),
     umask: registry.define({
       name: 'umask', owner, arity: 1, where: 'both',
@@ -92,11 +117,13 @@ export function defineServerAttributes(registry: AttributeRegistry, netdb: () =>
         return parseInt(v[0]!, 8);
       },
       doc: { values: 'octal 0-777', default: "the daemon's umask (its start umask OR 022)", description: 'umask of the server.' },
+      dump: { stage: DUMP_STAGE.CREDENTIALS, lines: (v) => (v === undefined ? [] : [`umask = ${v.toString(8)}`]) },
     }),
     nice: registry.define({
       name: 'nice', owner, arity: 1, where: 'service',
       parse: (v) => parseInteger(v[0]!, 'Error parsing', -20),
       doc: { values: 'integer', default: 'unchanged', description: 'Relative priority increment, applied after the identity change.' },
+      dump: { stage: DUMP_STAGE.CREDENTIALS, lines: (v) => (v === undefined ? [] : [`Nice = ${v}`]) },
     }),
     rlimits: {
       as: rlimit('rlimit_as', 'Address space limit is invalid', 'Address space limit'),

@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { basename, isAbsolute } from 'node:path';
+import { isAbsolute } from 'node:path';
 import type { Daemon } from '../../core/daemon.js';
 import type { LaunchSpec } from '../../core/launch-spec.js';
 import type { LaunchPlan, ResourceLimits } from '../../core/launcher/launch-plan.js';
@@ -8,6 +8,7 @@ import { definePlugin } from '../../core/plugin.js';
 import { takeDescriptor } from '../../core/accept/accepted-connection.js';
 import type { ServiceConfig } from '../../core/service-config.js';
 import type { Session, SessionEnd } from '../../core/session.js';
+import { serverArgv } from './argv.js';
 import { defineServerAttributes, PLUGIN_NAME } from './attributes.js';
 
 /** Spawned servers: owns server, server_args, user, group, groups, umask, nice, rlimit_*. */
@@ -56,7 +57,7 @@ export default definePlugin(() => ({
       const groups = v.get(keys.groups) ? { initgroups: user.name } : [];
       specs.set(service, Object.freeze({
         server,
-        argv: nameInArgs ? args : [basename(server), ...args],
+        argv: serverArgv(server, args, nameInArgs),
         uid: user.uid,
         gid: root ? group?.gid ?? user.gid : undefined,
         groups: root ? groups : undefined,

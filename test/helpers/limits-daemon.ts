@@ -32,9 +32,9 @@ export function parseDump(text: string): DumpedState | undefined {
   for (const line of dump.split('\n')) {
     let m: RegExpExecArray | null;
     if ((m = /^Service = (.+)$/.exec(line))) services.push((current = { name: m[1]!, running: NaN, sources: new Map() }));
-    else if (current && (m = /^\trunning = (-?\d+)$/.exec(line))) current.running = Number(m[1]);
-    else if (current && (m = /^\tsource (.+) = (-?\d+)$/.exec(line))) current.sources.set(m[1]!, Number(m[2]));
-    else if ((m = /^running servers = (-?\d+)$/.exec(line))) runningServers = Number(m[1]);
+    else if (current && (m = /^\trunning servers = (-?\d+)$/.exec(line))) current.running = Number(m[1]);
+    else if (current && (m = /^\tsessions from (.+) = (-?\d+)$/.exec(line))) current.sources.set(m[1]!, Number(m[2]));
+    else if ((m = /^running_servers = (-?\d+)$/.exec(line))) runningServers = Number(m[1]);
   }
   return { services, runningServers };
 }

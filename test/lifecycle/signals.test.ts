@@ -68,18 +68,51 @@ test('SIGQUIT ends the daemon and leaves spawned servers running', async (t) => 
   await waitForGone(server);
 });
 
-test('SIGUSR1 writes the state dump to the -dumpfile', async (t) => {
+/** ctime(3) without the newline: `Sun Nov  2 07:10:13 2026`. */
+const CTIME = String.raw`(Sun|Mon|Tue|Wed|Thu|Fri|Sat) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d\d:\d\d:\d\d \d{4}`;
+
+test('SIGUSR1 appends a state dump in xinetd\'s layout to the -dumpfile', async (t) => {
   const [port] = await freePorts(1);
-  const d = await startDaemon(catConfig(port!));
+  const d = await startDaemon(({ log }) => [
+    loggingDefaults(log, ['instances = 20', 'per_source = 5', 'only_from = 127.0.0.0/8']),
+    streamService('cat', port!, '/bin/cat', ['server_args = -u', 'only_from = 127.0.0.1 10.0.0.0/8 localhost', 'no_access = 10.1.1.1', 'env = GREETING=hello']),
+  ].join('\n'));
   t.after(() => d.stop());
+  const c = await hold(port!);
+  t.after(() => c.end());
+  c.socket.write('hi\n');
+  await c.expect(/^hi\n$/);
+  const server = pidOf(await d.waitForLog(/START: cat pid=/));
   d.signal('SIGUSR1');
   const line = await d.waitForMessage(/generated state dump in file/);
   assert.ok(line.endsWith(`generated state dump in file ${d.dumpFile}`), line);
   const dump = readFileSync(d.dumpFile, 'utf8');
   assert.match(dump, /^INTERNAL STATE DUMP: /);
-  assert.match(dump, /Service = cat\n/);
-  assert.match(dump, new RegExp(`port = ${port}\n`));
-  assert.match(dump, /END OF DUMP/);
+  assert.match(dump, new RegExp(`^Current time: ${CTIME}$`, 'm'));
+  const defaults = dump.slice(dump.indexOf('Service defaults\n'), dump.indexOf('Service = cat\n'));
+  for (const l of ['Instances = 20', 'PER_SOURCE = 5', 'Bind = All addresses.', 'Only from:  127.0.0.0/255.0.0.0(NET)', 'No access: No blocked sites', 'Log_on_success flags = HOST EXIT PID']) {
+    assert.ok(defaults.includes(`\n\t${l}\n`), `defaults block has ${l}:\n${defaults}`);
+  }
+  assert.match(defaults, /\n\tLogging to file: .*service\.log \(no limits\)\n/);
+  const service = dump.slice(dump.indexOf('Service = cat\n'), dump.indexOf('Server table dump:'));
+  const expected = [
+    'id = cat', 'flags = IPv6', 'type = UNLISTED', 'socket_type = stream', 'Protocol (name,number) = (tcp,6)', `port = ${port}`,
+    'Instances = 20', 'wait = no', 'Groups = no', 'PER_SOURCE = 5', 'Bind = All addresses.', 'Server = /bin/cat', 'Server argv = cat -u',
+    'Only from:  127.0.0.1(NUMERIC) 10.0.0.0/255.0.0.0(NET) localhost(HOST)', 'No access:  10.1.1.1(NUMERIC)',
+    'Logging to common log file', 'Log_on_success flags = HOST EXIT PID', 'Log_on_failure flags = HOST', 'Environment additions:',
+  ];
+  let at = 0;
+  for (const l of expected) {
+    const i = service.indexOf(`\n\t\t${l}\n`, at);
+    assert.ok(i >= 0, `service block has ${l} (after the previous line):\n${service}`);
+    at = i + 1;
+  }
+  assert.match(service, /\n\t\tuser = \d+\n\t\tgroup = \d+\n/);
+  assert.match(service, /\n\t\tEnvironment additions:\n\t\t\tGREETING=hello\n\t\tEnvironment strings:\n/);
+  assert.match(service, /\n\trunning servers = 1\n/);
+  assert.match(dump, new RegExp(`\nServer table dump:\ncat server\npid = ${server}\nstart_time = ${CTIME}\nConnection info:\n\tservice = cat\n\tremote_address = [^\n]*127\.0\.0\.1,${c.socket.localPort}\n`));
+  assert.match(dump, /\nrunning_servers = 1\n/);
+  assert.match(dump, /\nEND OF DUMP\n/);
 });
 
 test('SIGABRT runs the consistency check', async (t) => {
