@@ -51,17 +51,26 @@ async function runDaemon(options: CliOptions): Promise<number> {
   const serial = (work: () => Promise<unknown>) => {
     queue = queue.then(work).then(() => undefined, (e: unknown) => daemon.message('error', String(e)));
   };
-  const shutdown = async (mode: 'term' | 'quit', code: number) => {
-    await daemon.close(mode);
-    if (options.pidfile && pidfileWritten) {
-      try {
-        unlinkSync(options.pidfile);
-      } catch {
-        // already gone
-      }
+  const removePidfile = () => {
+    if (!options.pidfile || !pidfileWritten) return;
+    pidfileWritten = false;
+    try {
+      unlinkSync(options.pidfile);
+    } catch {
+      // already gone
     }
+  };
+  // SIGQUIT: the process lingers while its in-process sessions run; `ps` should say so.
+  const lingering = (left: number) => {
+    process.title = `xinetd-ts: exiting, ${left} session${left === 1 ? '' : 's'} left`;
+  };
+  const shutdown = async (mode: 'term' | 'quit', code: number) => {
+    // The pid file goes with the sockets, before any linger: a new daemon may write its own.
+    await daemon.close(mode, { released: removePidfile, lingering });
+    removePidfile();
     process.exit(code);
   };
+  let quitting = false;
   const exit = (mode: 'term' | 'quit') => serial(() => shutdown(mode, 0));
   const reload = () => serial(async () => {
     await daemon.reload();
@@ -74,9 +83,16 @@ async function runDaemon(options: CliOptions): Promise<number> {
   process.on('SIGUSR2', reload);
   process.on('SIGUSR1', () => serial(() => daemon.dump()));
   process.on('SIGABRT', () => serial(async () => daemon.consistencyCheck()));
-  process.on('SIGTERM', () => exit('term'));
-  process.on('SIGQUIT', () => exit('quit'));
-  process.on('SIGINT', () => (options.debug ? exit('term') : undefined));
+  // During a SIGQUIT (queued or lingering) SIGTERM ends the sessions it waits for; a second
+  // SIGQUIT changes nothing.
+  const terminate = () => (quitting ? daemon.endSessions() : exit('term'));
+  process.on('SIGTERM', terminate);
+  process.on('SIGQUIT', () => {
+    if (quitting) return;
+    quitting = true;
+    exit('quit');
+  });
+  process.on('SIGINT', () => (options.debug ? terminate() : undefined));
   process.on('SIGPIPE', () => undefined);
   ignoreStraySignals();
 

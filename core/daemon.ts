@@ -43,6 +43,12 @@ export interface DaemonOptions {
   readonly maxDatagramsInFlight?: number;
 }
 
+/** What `close` reports to its caller on the way (the CLI: pid file, process title). */
+export interface CloseCallbacks {
+  readonly released?: () => void;
+  readonly lingering?: (sessions: number) => void;
+}
+
 /** A service the daemon runs: its counters, its socket, its live sessions. */
 export interface ActiveService {
   readonly state: ServiceState;
@@ -80,6 +86,20 @@ export class Daemon extends EventEmitter {
   #nextId = 1;
   #running = 0;
   #closing = false;
+  /** Counted sessions served inside this process: what a SIGQUIT waits for. */
+  readonly #served = new Set<Session>();
+  /** Stream connections accepted and still being decided (not yet launched or refused). */
+  #deciding = 0;
+  readonly #decided = (): void => {
+    this.#deciding--;
+    this.#changed?.();
+  };
+  /** SIGQUIT is done: spawned servers are no longer ours. */
+  #released = false;
+  /** SIGTERM during a SIGQUIT: stop waiting. */
+  #cut = false;
+  /** Wakes a waiting close when a session ends or a connection is decided. */
+  #changed: (() => void) | undefined;
   readonly #host: PipelineHost;
 
   constructor(options: DaemonOptions = {}) {
@@ -100,9 +120,11 @@ export class Daemon extends EventEmitter {
       slotFreed: () => this.#running--,
       sessionStarted: (conn, session) => {
         this.#services.get(conn.service.identity)?.sessions.set(session, conn);
+        if (session.pid === 0) this.#served.add(session);
       },
       sessionEnded: (conn, session) => {
         for (const svc of this.#services.values()) if (svc.sessions.delete(session)) break;
+        if (this.#served.delete(session)) this.#changed?.();
       },
     };
   }
@@ -166,6 +188,9 @@ export class Daemon extends EventEmitter {
   }
 
   log(event: LogEvent): void {
+    // After SIGQUIT a spawned server's end is only seen by polling /proc, with no status to
+    // report; xinetd, gone by then, writes nothing either.
+    if (this.#released && event.kind === 'exit' && event.pid !== 0) return;
     this.hooks.log.call(event);
   }
 
@@ -280,22 +305,59 @@ export class Daemon extends EventEmitter {
   }
 
   /**
-   * Stop. `term` (SIGTERM) also ends every server the daemon started; `quit` (SIGQUIT)
-   * leaves spawned servers running, as xinetd does.
+   * Stop. `term` (SIGTERM) also ends every session. `quit` (SIGQUIT) ends none, like xinetd,
+   * whose sessions are forked children that outlive it: spawned servers are left alone, and the
+   * process lingers until the sessions served in it (stream echo, redirect...) have ended by
+   * themselves, its logs still open for their records. `released`: the sockets are closed (the
+   * pid file can go); `lingering`: how many of those sessions are left.
    */
-  async close(mode: 'term' | 'quit' = 'term'): Promise<void> {
+  async close(mode: 'term' | 'quit' = 'term', on: CloseCallbacks = {}): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
     for (const [identity, svc] of [...this.#services]) {
       await this.#stopService(identity, svc, mode === 'term' ? 'SIGTERM' : undefined);
     }
     this.message('warning', 'Exiting...');
+    on.released?.();
+    if (mode === 'quit') {
+      // Connections accepted just before may still become sessions, spawned ones through the launcher.
+      await this.#until(() => this.#deciding === 0);
+      if (this.#launcher) await (await this.#launcher).close();
+      this.#released = true;
+      await this.#linger(on.lingering);
+    }
     try {
       await this.hooks.close.promise();
     } catch (error) {
       process.stderr.write(`xinetd-ts: close: ${(error as Error).message}\n`);
     }
     if (this.#launcher) await (await this.#launcher).close();
+  }
+
+  /** SIGTERM during a SIGQUIT: end the sessions served in the process, and stop waiting. */
+  endSessions(): void {
+    this.#cut = true;
+    for (const session of this.#served) session.stop('SIGTERM');
+    this.#changed?.();
+  }
+
+  async #linger(lingering: ((left: number) => void) | undefined): Promise<void> {
+    if (this.#cut) return this.endSessions();
+    const left = this.#served.size;
+    if (left === 0) return;
+    this.message('notice', `waiting for ${left} session${left === 1 ? '' : 's'} served by the daemon to end before exiting (SIGTERM ends them)`);
+    lingering?.(left);
+    while (this.#served.size > 0 && !this.#cut) {
+      const n = this.#served.size;
+      await this.#until(() => this.#served.size < n);
+      if (this.#served.size > 0) lingering?.(this.#served.size);
+    }
+  }
+
+  /** Wait (without polling) until `done()` holds or SIGTERM cuts the wait. */
+  async #until(done: () => boolean): Promise<void> {
+    while (!this.#cut && !done()) await new Promise<void>((resolve) => (this.#changed = resolve));
+    this.#changed = undefined;
   }
 
   /** Switch a service off for `ms` (cps, EMFILE): its socket is closed, then re-created. */
@@ -441,7 +503,8 @@ export class Daemon extends EventEmitter {
 
   #onAccepted(svc: ActiveService, fd: number, address: string, port: number, listening: Endpoint): void {
     const conn = new AcceptedConnection(nativeAccept!, this.#nextId++, svc.state.config, svc.state, fd, { address, port }, Date.now(), listening);
-    runConnection(this.#host, conn, () => conn.close());
+    this.#deciding++;
+    runConnection(this.#host, conn, () => conn.close(), this.#decided);
   }
 
   #onConnection(svc: ActiveService, socket: net.Socket): void {
@@ -469,10 +532,11 @@ export class Daemon extends EventEmitter {
       peer: { address: socket.remoteAddress ?? '<no address>', port: socket.remotePort ?? 0 },
       local: { address: socket.localAddress ?? '', port: socket.localPort ?? 0 },
     });
+    this.#deciding++;
     return runConnectionToEnd(this.#host, conn, () => {
       socket.end();
       socket.destroySoon();
-    });
+    }).finally(this.#decided);
   }
 
   #onDatagram(svc: ActiveService, data: Buffer, address: string, port: number, replyToken?: number, receivedAt = Date.now()): void {
