@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { startDaemon, tempDir } from '../helpers/daemon.js';
 import { exitOf, freePorts, hold, service, tryConnect } from '../helpers/e2e.js';
 import { backend } from '../helpers/redirect-backends.js';
@@ -22,6 +22,16 @@ const config = (echo: number, redirect: number, target: number) => ({ log }: { l
 ].join('');
 
 const echoBackend = () => backend((socket) => socket.pipe(socket));
+
+/** A daemon on `config` with its echoing backend, both stopped after the test. */
+async function started(t: TestContext) {
+  const target = await echoBackend();
+  t.after(() => target.close());
+  const [echoPort, redirectPort] = await freePorts(2);
+  const d = await startDaemon(config(echoPort!, redirectPort!, target.port));
+  t.after(() => d.stop());
+  return { d, echoPort: echoPort!, redirectPort: redirectPort! };
+}
 
 test('SIGQUIT: in-process sessions keep working, the ports are free for a new daemon, the old process exits 0 after the last session', async (t) => {
   const target = await echoBackend();
@@ -82,21 +92,13 @@ test('SIGQUIT: in-process sessions keep working, the ports are free for a new da
 });
 
 test('SIGQUIT with no in-process session running exits at once', async (t) => {
-  const target = await echoBackend();
-  t.after(() => target.close());
-  const [echoPort, redirectPort] = await freePorts(2);
-  const d = await startDaemon(config(echoPort!, redirectPort!, target.port));
-  t.after(() => d.stop());
+  const { d } = await started(t);
   d.signal('SIGQUIT');
   assert.deepEqual(await exitOf(d.child), { code: 0, signal: null });
 });
 
 test('SIGTERM during the SIGQUIT linger ends the sessions and the process', async (t) => {
-  const target = await echoBackend();
-  t.after(() => target.close());
-  const [echoPort, redirectPort] = await freePorts(2);
-  const d = await startDaemon(config(echoPort!, redirectPort!, target.port));
-  t.after(() => d.stop());
+  const { d, echoPort } = await started(t);
   const echo = await hold(echoPort!);
   t.after(() => echo.end());
   await d.waitForLog(/START: echo pid=0/);
@@ -110,11 +112,7 @@ test('SIGTERM during the SIGQUIT linger ends the sessions and the process', asyn
 });
 
 test('SIGTERM ends in-process sessions (echo and redirect) at once', async (t) => {
-  const target = await echoBackend();
-  t.after(() => target.close());
-  const [echoPort, redirectPort] = await freePorts(2);
-  const d = await startDaemon(config(echoPort!, redirectPort!, target.port));
-  t.after(() => d.stop());
+  const { d, echoPort, redirectPort } = await started(t);
   const echo = await hold(echoPort!);
   t.after(() => echo.end());
   const proxied = await hold(redirectPort!);
