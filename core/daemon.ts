@@ -82,7 +82,7 @@ export class Daemon extends EventEmitter {
   #config: ResolvedConfig | undefined;
   #launcher: Promise<Launcher> | undefined;
   #launcherNow: Launcher | undefined;
-  readonly #inProcess: { readonly name: string; readonly claims: (config: ServiceConfig) => boolean }[] = [];
+  readonly #inProcess: { readonly name: string; readonly claims: (config: ServiceConfig) => boolean; readonly answersAtOnce?: (config: ServiceConfig) => boolean }[] = [];
   #nextId = 1;
   #running = 0;
   #closing = false;
@@ -147,14 +147,25 @@ export class Daemon extends EventEmitter {
   /**
    * Declare that services matching `claims` are served inside the daemon (internal services,
    * redirect): they need no `server`, and their sockets are never handed to the launcher.
+   * `answersAtOnce` picks those among them that xinetd answers in its own process without
+   * forking (stream daytime and time, datagram builtins).
    */
-  claimInProcess(name: string, claims: (config: ServiceConfig) => boolean): void {
-    this.#inProcess.push({ name, claims });
+  claimInProcess(name: string, claims: (config: ServiceConfig) => boolean, options: { answersAtOnce?: (config: ServiceConfig) => boolean } = {}): void {
+    this.#inProcess.push({ name, claims, answersAtOnce: options.answersAtOnce });
   }
 
   /** The in-process claimant of a service, if any. */
   inProcessOwner(config: ServiceConfig): string | undefined {
     return this.#inProcess.find((c) => c.claims(config))?.name;
+  }
+
+  /**
+   * xinetd answers this service without forking: nothing of what its child would do happens
+   * (no USERID lookup on success). A configuration-time question, like inProcessOwner.
+   */
+  answersAtOnce(config: ServiceConfig): boolean {
+    const claim = this.#inProcess.find((c) => c.claims(config));
+    return claim?.answersAtOnce?.(config) === true;
   }
 
   get netdb(): NetDb {

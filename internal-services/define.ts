@@ -30,9 +30,10 @@ export type StreamAnswer<Data> = (ctx: InternalContext<Data>, conn: Connection) 
  * A stream handler. `session` (the default): a running server as xinetd counts its forked
  * children (instances, per_source, EXIT logged); it ends when the socket closes, and the
  * handler must call `socket.resume()` to read. `reply`: answered at once and closed, like
- * xinetd's in-process daytime and time (not counted, no EXIT): either `answer` returns the
- * bytes and the core sends them and closes (the cheapest path: no stream object is made), or
- * `serve` gets the socket and calls `replyAndClose`.
+ * xinetd's in-process daytime and time (not counted, no EXIT, no USERID lookup when admitted:
+ * xinetd does not fork for them): either `answer` returns the bytes and the core sends them and
+ * closes (the cheapest path: no stream object is made), or `serve` gets the socket and calls
+ * `replyAndClose`.
  */
 export type StreamHandler<Data> =
   | { readonly mode: 'session' | 'reply'; readonly serve: StreamServe<Data> }

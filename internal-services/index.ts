@@ -5,7 +5,7 @@ import { definePlugin } from '../core/plugin.js';
 import { refuse } from '../core/refusal.js';
 import { isInternal, type ServiceConfig } from '../core/service-config.js';
 import { addBuiltinServices } from './builtins.js';
-import { bindService, type Serve } from './launch.js';
+import { answersAtOnce, bindService, type Serve } from './launch.js';
 import { isLoopback } from './loopback.js';
 import { INTERNAL_SERVICES_PLUGIN as PLUGIN_NAME, internalServices } from './registry.js';
 
@@ -18,7 +18,9 @@ export default definePlugin(() => ({
   apply(daemon: Daemon) {
     const registry = internalServices(daemon);
     addBuiltinServices(registry);
-    daemon.claimInProcess(PLUGIN_NAME, isInternal);
+    daemon.claimInProcess(PLUGIN_NAME, isInternal, {
+      answersAtOnce: (service) => answersAtOnce(registry.find(service.name, service.socketType), service.socketType),
+    });
     const bound = new WeakMap<ServiceConfig, Serve>();
     const loopbackOnly = new WeakSet<ServiceConfig>();
     let guarding = false;

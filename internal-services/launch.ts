@@ -2,13 +2,23 @@ import { readingInto } from '../core/accept/accepted-connection.js';
 import { answerAndClose } from '../core/answer.js';
 import type { Connection } from '../core/connection.js';
 import type { Daemon } from '../core/daemon.js';
-import type { ServiceConfig } from '../core/service-config.js';
+import type { ServiceConfig, SocketType } from '../core/service-config.js';
 import type { Session } from '../core/session.js';
 import type { InternalContext, InternalServiceSpec, StreamHandler } from './define.js';
 import { REPLY_SESSION, socketSession } from './sessions.js';
 
 /** How one configured internal service answers a connection, fixed at configuration time. */
 export type Serve = (conn: Connection) => Session | undefined;
+
+/**
+ * The handler answers at once and closes, as xinetd's in-process (non-forking) builtins do:
+ * every datagram, and stream handlers in `reply` mode (daytime, time).
+ */
+export function answersAtOnce(spec: InternalServiceSpec<unknown> | undefined, socketType: SocketType): boolean {
+  if (socketType === 'dgram') return spec?.dgram !== undefined;
+  const stream = spec?.stream;
+  return stream !== undefined && typeof stream !== 'function' && stream.mode === 'reply';
+}
 
 /** Bind a registered handler to one service: the per-connection path is a single call. */
 export function bindService(spec: InternalServiceSpec<unknown>, service: ServiceConfig, daemon: Daemon, data: unknown): Serve | undefined {

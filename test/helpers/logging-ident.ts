@@ -31,7 +31,8 @@ export async function startOidentd(address: string): Promise<{ stop(): Promise<v
 
 /**
  * A small ident server written for the tests on ADDRESS:113: `answer(remotePort, localPort)`
- * gives the reply line (without CR LF), or undefined to stay silent.
+ * gives the reply line (without CR LF), or undefined to stay silent. It is asked for every query,
+ * so it can also record which ports were looked up.
  */
 export async function startIdentServer(address: string, answer: (rport: number, lport: number) => string | undefined): Promise<{ stop(): Promise<void> }> {
   const sockets = new Set<net.Socket>();

@@ -44,6 +44,8 @@ test('ident query and reply parsing (reference 14)', () => {
   assert.equal(identQuery(50664, 7006), '50664,7006\r\n');
   assert.equal(parseIdentReply(' 50664 , 7006 : USERID : UNIX : alice', 50664, 7006), 'UNIX : alice');
   assert.equal(parseIdentReply('50664,7006:USERID:UNIX:root', 50664, 7006), 'UNIX:root');
+  assert.equal(parseIdentReply('50664,7006:USERID: UNIX : some user \t ', 50664, 7006), 'UNIX : some user', 'blanks around the text go');
+  assert.equal(parseIdentReply('50664,7006:USERID:UNIX:\xa0x\xa0', 50664, 7006), 'UNIX:\xa0x\xa0', 'isspace, not \\s');
   assert.equal(parseIdentReply('50664,7006 : userid : UNIX : alice', 50664, 7006), undefined);
   assert.equal(parseIdentReply('50664,7007 : USERID : UNIX : alice', 50664, 7006), undefined);
   assert.equal(parseIdentReply('50664,7006 : ERROR : NO-USER', 50664, 7006), undefined);

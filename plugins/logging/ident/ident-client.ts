@@ -11,7 +11,7 @@ export interface IdentRequest {
   onBadLine?(line: string): void;
   /** The server closed without CR LF. */
   onMissingCrLf?(): void;
-  /** More than MAX_REPLY bytes without CR LF. */
+  /** No CR LF within the first MAX_REPLY bytes. */
   onTooMuch?(): void;
 }
 
@@ -59,14 +59,15 @@ export function identLookup(request: IdentRequest): Promise<IdentResult> {
     socket.on('data', (chunk: Buffer) => {
       received = Buffer.concat([received, chunk]);
       const end = received.indexOf('\r\n');
-      if (end < 0) {
-        if (received.length >= MAX_REPLY) {
-          request.onTooMuch?.();
-          finish({ ok: false, reason: 'error while receiving response' });
-        }
+      // xinetd's buffer holds the CR LF too: a line ending beyond it is refused even when the
+      // whole reply came in one read.
+      if (end < 0 ? received.length >= MAX_REPLY : end + 2 > MAX_REPLY) {
+        request.onTooMuch?.();
+        finish({ ok: false, reason: 'error while receiving response' });
         return;
       }
-      const line = received.subarray(0, Math.min(end, MAX_REPLY)).toString('latin1');
+      if (end < 0) return;
+      const line = received.subarray(0, end).toString('latin1');
       const text = parseIdentReply(line, remote.port, local.port);
       if (text === undefined) {
         request.onBadLine?.(printable(line));

@@ -1,7 +1,7 @@
 import type { Connection } from '../../../core/connection.js';
 import type { Daemon } from '../../../core/daemon.js';
 import { AuthorizeStage } from '../../../core/hooks.js';
-import { refuse } from '../../../core/refusal.js';
+import { refuse, type Refusal } from '../../../core/refusal.js';
 import type { ServiceConfig } from '../../../core/service-config.js';
 import type { LoggingKeys } from '../attributes.js';
 import { IDONLY_REFUSAL } from '../format.js';
@@ -20,26 +20,49 @@ interface IdentPlan {
   readonly idOnly: boolean;
 }
 
+/** After every sink: a USERID record must follow the START or FAIL record it belongs to. */
+const AFTER_SINKS = Number.MAX_SAFE_INTEGER;
+
 /**
  * USERID and IDONLY (reference 14): only for stream wait = no services that have a log_type
  * and USERID in a log mask; never on port 113. With USERID in log_on_success the lookup is done
  * before the server starts, as xinetd does in its child: the client's connection must still
  * exist when the ident server looks it up, or a short session would never get its USERID
- * record. IDONLY refuses with a NOID record when it fails. Refused clients are looked up after
- * the refusal, beside the close.
+ * record. Services xinetd answers without forking (daytime, time) have no child, so no lookup
+ * and no IDONLY. IDONLY refuses with a NOID record when the lookup fails. Refused clients are
+ * looked up once their FAIL record is written, beside the close.
+ *
+ * Records come in xinetd's order (its START is written at fork, before the child's lookup): the
+ * result is held until the connection's START, or its FAIL when a limit refused it after the
+ * lookup.
  */
 export function applyIdent(daemon: Daemon, keys: LoggingKeys): void {
   const plans = new WeakMap<ServiceConfig, IdentPlan>();
-  /** Connections already looked up before a limit refused them: one USERID record each. */
-  const lookedUp = new WeakSet<Connection>();
+  /** Lookups done before launch, waiting for the connection's START or FAIL record. */
+  const held = new WeakMap<Connection, IdentResult>();
   let inFlight = 0;
+  let watchingRecords = false;
 
   daemon.hooks.checkService.tap(TAP, (service) => {
     const v = service.values;
     if (service.socketType !== 'stream' || service.wait || service.port === 113 || !v.get(keys.logType)) return;
-    const onSuccess = v.get(keys.success)!.has('USERID');
+    const onSuccess = v.get(keys.success)!.has('USERID') && !daemon.answersAtOnce(service);
     const onFailure = v.get(keys.failure)!.has('USERID');
-    if (onSuccess || onFailure) plans.set(service, { onSuccess, onFailure, idOnly: onSuccess && service.flags.has('IDONLY') });
+    if (!onSuccess && !onFailure) return;
+    plans.set(service, { onSuccess, onFailure, idOnly: onSuccess && service.flags.has('IDONLY') });
+    if (watchingRecords) return;
+    // Tapped on first need only: daemons without USERID keep an untouched log hook.
+    watchingRecords = true;
+    daemon.hooks.log.tap({ name: TAP, stage: AFTER_SINKS }, (event) => {
+      if (event.kind === 'start') {
+        const result = held.get(event.conn);
+        if (!result) return;
+        held.delete(event.conn);
+        record(event.conn, result);
+      } else if (event.kind === 'fail') {
+        refused(event.conn, event.refusal);
+      }
+    });
   });
 
   const lookup = async (conn: Connection): Promise<IdentResult> => {
@@ -63,6 +86,23 @@ export function applyIdent(daemon: Daemon, keys: LoggingKeys): void {
   const record = (conn: Connection, result: IdentResult) => {
     if (result.ok) daemon.log({ kind: 'userid', conn, text: result.text, time: Date.now() });
   };
+  /** A FAIL record was written: USERID after it, from the lookup already done or a new one. */
+  const refused = (conn: Connection, refusal: Refusal) => {
+    const plan = plans.get(conn.service);
+    if (!plan?.onFailure || refusal.code === IDONLY_REFUSAL) return;
+    const result = held.get(conn);
+    if (result) {
+      // Looked up before a limit refused it: one lookup, one record.
+      held.delete(conn);
+      return record(conn, result);
+    }
+    void lookup(conn).then((result) => {
+      record(conn, result);
+      if (!result.ok && result.reason !== 'no server') {
+        daemon.message('error', `Failed to contact identity server at ${conn.peer?.address}: ${result.reason}`);
+      }
+    });
+  };
 
   // Last authorize tap, after the address and libwrap checks. Not a limit tap: limits are decided
   // one connection at a time, and a slow ident server must never hold up anybody else.
@@ -70,24 +110,9 @@ export function applyIdent(daemon: Daemon, keys: LoggingKeys): void {
   daemon.hooks.authorize.tapAsync({ name: TAP, stage: AuthorizeStage.LIBWRAP + 100, applies: (s) => plans.get(s)?.onSuccess === true }, (conn, callback) => {
     const plan = plans.get(conn.service);
     if (!plan?.onSuccess) return callback(null);
-    lookedUp.add(conn);
     lookup(conn).then((result) => {
-      if (!result.ok) return callback(null, plan.idOnly ? refuse(IDONLY_REFUSAL, result.reason) : undefined);
-      record(conn, result);
-      callback(null);
+      held.set(conn, result);
+      callback(null, !result.ok && plan.idOnly ? refuse(IDONLY_REFUSAL, result.reason) : undefined);
     }, (error: Error) => callback(error));
-  });
-
-  daemon.hooks.decided.tap({ name: TAP, applies: (s) => plans.has(s) }, (conn, decision) => {
-    const plan = plans.get(conn.service);
-    if (!plan) return;
-    if (!decision.admitted && plan.onFailure && decision.refusal.code !== IDONLY_REFUSAL && !lookedUp.has(conn)) {
-      void lookup(conn).then((result) => {
-        record(conn, result);
-        if (!result.ok && !decision.admitted && result.reason !== 'no server') {
-          daemon.message('error', `Failed to contact identity server at ${conn.peer?.address}: ${result.reason}`);
-        }
-      });
-    }
   });
 }
