@@ -16,7 +16,8 @@ import type { Diagnostic, PluginSpec, RawConfig, RawEntry, RawSection, SourceLoc
 /** Collects problems found about one service by the resolver and by `checkService` taps. */
 export interface Report {
   error(message: string): void;
-  warn(message: string): void;
+  /** `at`: the problem is in another file (hosts.allow, say), so the message names it, not the service. */
+  warn(message: string, at?: SourceLocation): void;
 }
 
 export interface SkippedService {
@@ -309,7 +310,7 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
         problems.push(m);
         diag('error', m, section.at, name);
       },
-      warn: (m) => diag('warning', m, section.at, name),
+      warn: (m, at) => (at ? diag('warning', m, at) : diag('warning', m, section.at, name)),
     };
     const config = await buildService(draft, id, report);
     if (!config || problems.length > 0) {

@@ -43,6 +43,14 @@ export function listTokens(text: string): string[] {
 }
 
 /**
+ * The patterns of a `/file`: tcpd reads it with fscanf("%s"), so only white space separates
+ * them. There are no comments (`#` is part of a token) and a comma stays inside its token.
+ */
+export function patternFileTokens(text: string): string[] {
+  return text.split(/[ \t\n\v\f\r]+/).filter(Boolean);
+}
+
+/**
  * Parse a hosts_access(5) table (reference 18.1). Like Debian's tcpd: `\` + newline joins
  * lines, `#` in column one and blank lines are ignored, a line without `:` is skipped with a
  * warning. Pure: the caller reads the file.

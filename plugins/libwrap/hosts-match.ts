@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { parseIPv6 } from '../access/address-match.js';
+import { parseInetAton, parseIPv6 } from '../access/address-match.js';
 import { splitAt, type HostsRule, type HostsTable } from './hosts-files.js';
 
 /** One end of the connection as tcpd sees it: `unknown` when not known; names looked up lazily. */
@@ -37,17 +37,30 @@ function wildcard(pattern: string, text: string): boolean {
   return new RegExp(`^${re}$`, 'i').test(text);
 }
 
-/** Strict dotted quad (four parts), as tcpd's dot_quad_addr. */
-function dottedQuad(text: string): number | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4 || parts.some((p) => !/^\d+$/.test(p) || Number(p) > 255)) return undefined;
-  return parts.reduce((acc, p) => acc * 256 + Number(p), 0);
+/** inet_addr's error value: tcpd cannot tell it from the address 255.255.255.255, so neither parses. */
+const INADDR_NONE = 0xffffffff;
+const LONG_MAX = (1n << 63n) - 1n;
+
+/** tcpd's dot_quad_addr: exactly four parts, each in inet_addr's syntax (octal, hex). */
+function dotQuadAddr(text: string): number | undefined {
+  if (text.split('.').length !== 4) return undefined;
+  const value = parseInetAton(text);
+  return value === INADDR_NONE ? undefined : value;
 }
 
-function prefixMask(text: string): number | undefined {
-  if (!/^\d+$/.test(text) || Number(text) > 32) return undefined;
-  const n = Number(text);
-  return n === 0 ? 0 : (0xffffffff << (32 - n)) >>> 0;
+/** glibc's atoi, (int) strtol(text, NULL, 10): "8x" is 8, "abc" is 0, 2^32 + 8 wraps to 8. */
+function atoi(text: string): number {
+  const digits = /^\s*([+-]?\d+)/.exec(text)?.[1];
+  if (digits === undefined) return 0;
+  const n = BigInt(digits);
+  const clamped = n > LONG_MAX ? LONG_MAX : n < -LONG_MAX - 1n ? -LONG_MAX - 1n : n;
+  return Number(BigInt.asIntN(32, clamped));
+}
+
+/** tcpd's /len for IPv4 (cidr_mask_addr): 1 to 32 bits; /0 is refused as a bad mask. */
+function cidrMask(text: string): number | undefined {
+  const bits = atoi(text);
+  return bits < 1 || bits > 32 ? undefined : (INADDR_NONE << (32 - bits)) >>> 0;
 }
 
 export function stringMatch(token: string, text: string): boolean {
@@ -71,18 +84,26 @@ function maskedMatch(net: string, mask: string, address: string): boolean {
   if (net.startsWith('[') && net.endsWith(']')) {
     const pattern = parseIPv6(net.slice(1, -1));
     const addr = parseIPv6(address);
-    if (pattern === undefined || addr === undefined || !/^\d+$/.test(mask) || Number(mask) > 128) return false;
-    const bits = BigInt(128 - Number(mask));
+    const len = atoi(mask);
+    if (pattern === undefined || addr === undefined || len < 0 || len > 128) return false;
+    const bits = BigInt(128 - len);
     return addr >> bits === pattern >> bits;
   }
-  const addr = dottedQuad(address);
-  const n = dottedQuad(net);
-  const m = dottedQuad(mask) ?? prefixMask(mask);
+  // The net is not masked: 127.0.0.1/255.255.255.254 matches nothing, as in tcpd.
+  const addr = dotQuadAddr(address);
+  const n = dotQuadAddr(net);
+  const m = dotQuadAddr(mask) ?? cidrMask(mask);
   if (addr === undefined || n === undefined || m === undefined) return false;
   return ((addr & m) >>> 0) === n;
 }
 
-async function hostMatch(token: string, host: WrapHost, req: WrapRequest, depth = 0): Promise<boolean> {
+/**
+ * tcpd follows nested files without limit, and a file that names itself (directly or not)
+ * overflows its stack. Here such a file matches nothing where it recurs, and chains are capped.
+ */
+const MAX_FILE_DEPTH = 64;
+
+async function hostMatch(token: string, host: WrapHost, req: WrapRequest, files: readonly string[] = []): Promise<boolean> {
   if (token.startsWith('@')) return false; // NIS netgroups: not supported (check says so)
   if (eq(token, 'KNOWN')) return !eq(host.address, 'unknown') && known(await host.name());
   if (eq(token, 'LOCAL')) {
@@ -90,8 +111,8 @@ async function hostMatch(token: string, host: WrapHost, req: WrapRequest, depth 
     return !name.includes('.') && known(name);
   }
   if (token.startsWith('/')) {
-    if (depth > 4) return false;
-    for (const t of await req.patternFile(token)) if (await hostMatch(t, host, req, depth + 1)) return true;
+    if (files.includes(token) || files.length >= MAX_FILE_DEPTH) return false;
+    for (const t of await req.patternFile(token)) if (await hostMatch(t, host, req, [...files, token])) return true;
     return false;
   }
   const masked = splitAt(token, '/');

@@ -40,12 +40,12 @@ export default definePlugin((options: LibwrapOptions = {}) => ({
     const daemonNames = new WeakMap<ServiceConfig, string>();
     // Each problem in the files is reported once (check time or when a changed file is read).
     const reported = new Set<string>();
-    const fresh = (d: HostsDiagnostic) => {
+    const fresh = (d: HostsDiagnostic): boolean => {
       const key = `${d.at.file}:${d.at.line}: ${d.message}`;
-      if (reported.has(key)) return undefined;
+      if (reported.has(key)) return false;
       if (reported.size > 1000) reported.clear();
       reported.add(key);
-      return key;
+      return true;
     };
 
     // Read once per configuration pass (a reload checks every service within a second), not per service.
@@ -71,10 +71,7 @@ export default definePlugin((options: LibwrapOptions = {}) => ({
       for (const path of [allowPath, denyPath]) {
         const table = checkTimeTable(path);
         if (!table) continue; // missing: empty, as in tcpd; unreadable: refused and logged per connection
-        for (const d of table.diagnostics) {
-          const line = fresh(d);
-          if (line) report.warn(line);
-        }
+        for (const d of table.diagnostics) if (fresh(d)) report.warn(`libwrap: ${d.message}`, d.at);
       }
     });
 

@@ -1,5 +1,5 @@
 import { plainAddress, type NameResolver } from '../access/reverse-lookup.js';
-import { listTokens } from './hosts-files.js';
+import { patternFileTokens } from './hosts-files.js';
 import type { WrapHost, WrapRequest } from './hosts-match.js';
 import { WatchedFile } from './watched-file.js';
 
@@ -13,7 +13,7 @@ export class PatternFiles {
     let file = this.#files.get(path);
     if (!file) {
       if (this.#files.size >= MAX_PATTERN_FILES) this.#files.delete(this.#files.keys().next().value!);
-      file = new WatchedFile(path, (text) => text.split('\n').filter((l) => !l.startsWith('#')).flatMap(listTokens));
+      file = new WatchedFile(path, patternFileTokens);
       this.#files.set(path, file);
     }
     const state = await file.current();

@@ -70,6 +70,89 @@ describe('hosts_access language (reference 18.1)', () => {
   });
 });
 
+/** Our decision and tcpdmatch's for `client` on files written into `dir`, with `daemon` as the name. */
+async function both(dir: string, allow: string, deny: string, daemon: string, client: string): Promise<[boolean, boolean]> {
+  writeFileSync(join(dir, 'hosts.allow'), allow);
+  writeFileSync(join(dir, 'hosts.deny'), deny);
+  return [await decide(allow, deny, daemon, client), await tcpdmatch(dir, daemon, client)];
+}
+
+describe('agreement with Debian tcpdmatch on /file lists and masks', () => {
+  it('reads a /file as whitespace-separated tokens: no comments, no commas, nested files', async () => {
+    const dir = tempDir('xinetd-ts-tcpd-');
+    const list = join(dir, 'list4');
+    const nested = join(dir, 'list3');
+    const loop = join(dir, 'loop');
+    writeFileSync(list, `# 127.0.0.4\n127.0.0.2,127.0.0.5\n127.0.0.6 #127.0.0.7\n127.0.0.3 127.0.0.9, ${nested}\n`);
+    writeFileSync(nested, '127.0.0.8\n');
+    // tcpd recurses into a file that names itself until its stack overflows; the cases below
+    // only reach the loop after a match, so tcpdmatch answers.
+    writeFileSync(loop, `127.0.0.10 ${loop}\n`);
+    // tcpdmatch's answers: '#' is a token, a comma is part of a token, a nested /file is read.
+    const expected: Record<string, boolean> = {
+      '127.0.0.2': false, '127.0.0.3': true, '127.0.0.4': true, '127.0.0.5': false,
+      '127.0.0.6': true, '127.0.0.7': false, '127.0.0.8': true, '127.0.0.9': false,
+    };
+    for (const [client, granted] of Object.entries(expected)) {
+      const [ours, tcpd] = await both(dir, `r1: ${list}\n`, 'ALL: ALL\n', 'r1', client);
+      assert.equal(tcpd, granted, `tcpdmatch for ${client}`);
+      assert.equal(ours, tcpd, `r1 from ${client}: ours ${ours}, tcpdmatch ${tcpd}`);
+    }
+    // A chain deeper than a few files still matches, as in tcpd.
+    const chain = Array.from({ length: 12 }, (_, i) => join(dir, `chain${i}`));
+    chain.forEach((f, i) => writeFileSync(f, i + 1 < chain.length ? `${chain[i + 1]}\n` : '127.0.0.7\n'));
+    assert.deepEqual(await both(dir, `r2: ${chain[0]}\n`, 'ALL: ALL\n', 'r2', '127.0.0.7'), [true, true]);
+    assert.deepEqual(await both(dir, `r3: ${loop}\n`, 'ALL: ALL\n', 'r3', '127.0.0.10'), [true, true]);
+    // Where tcpd would crash, a file naming itself matches nothing.
+    assert.equal(await decide(`r3: ${loop}\n`, 'ALL: ALL\n', 'r3', '127.0.0.11'), false);
+  });
+
+  it('parses net/mask as tcpd: four-part inet_addr forms, 255.255.255.255 is no mask, /len read by atoi', async () => {
+    const dir = tempDir('xinetd-ts-tcpd-');
+    // [pattern, client, tcpdmatch's answer]
+    const cases: [string, string, boolean][] = [
+      ['127.0.0.1/255.255.255.255', '127.0.0.1', false],
+      ['255.255.255.255/255.255.255.255', '255.255.255.255', false],
+      ['255.255.255.255/32', '255.255.255.255', false],
+      ['127.0.0.1/0377.255.255.255', '127.0.0.1', false],
+      ['127.0.0.1/32', '127.0.0.1', true],
+      ['127.0.0.1/32', '::ffff:127.0.0.1', true],
+      ['127.0.0.0/0', '127.0.0.1', false],
+      ['0.0.0.0/0', '127.0.0.1', false],
+      ['0.0.0.0/0.0.0.0', '127.0.0.1', true],
+      ['127.0.0.0/-8', '127.0.0.1', false],
+      ['127.0.0.0/0x8', '127.0.0.1', false],
+      ['127.0.0.0/8x', '127.0.0.1', true],
+      ['127.0.0.0/+8', '127.0.0.1', true],
+      ['127.0.0.0/08', '127.0.0.1', true],
+      ['127.0.0.0/4294967304', '127.0.0.1', true],
+      ['127.0.0.0/9223372036854775807', '127.0.0.1', false],
+      ['127.0.0.0/33', '127.0.0.1', false],
+      ['127.0.0.010/255.255.255.254', '127.0.0.8', true],
+      ['127.0.0.010/255.255.255.254', '127.0.0.10', false],
+      ['0x7f.0.0.0/0377.0xff.0.0', '127.0.0.1', true],
+      ['127.0.0.0/255.255.255', '127.0.0.1', false],
+      ['127.0.0.0/255.255.255.09', '127.0.0.5', false],
+      ['127.0.0.1/255.255.255.254', '127.0.0.1', false],
+      ['127.0.0.0/255.255.255.254', '127.0.0.1', true],
+      ['[::1]/128', '::1', true],
+      ['[::1]/+128', '::1', true],
+      ['[::1]/128x', '::1', true],
+      ['[::1]/abc', '::2', true],
+      ['[::1]/', '::2', true],
+      ['[::1]/-5', '::1', false],
+      ['[::1]/129', '::1', false],
+      ['[::1]/4294967424', '::2', false],
+      ['[::1]/127', '::', true],
+    ];
+    for (const [pattern, client, granted] of cases) {
+      const [ours, tcpd] = await both(dir, `x: ${pattern}\n`, 'ALL: ALL\n', 'x', client);
+      assert.equal(tcpd, granted, `tcpdmatch for ${pattern} from ${client}`);
+      assert.equal(ours, tcpd, `${pattern} from ${client}: ours ${ours}, tcpdmatch ${tcpd}`);
+    }
+  });
+});
+
 /** A small deterministic generator, so a failure can be replayed. */
 function rng(seed: number): () => number {
   return () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x80000000);
