@@ -1,6 +1,7 @@
 // Runs every compiled test file with node's test runner; the exit code is the runner's.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = new URL('../dist/test/', import.meta.url).pathname;
@@ -16,5 +17,16 @@ const walk = (dir) => {
 walk(root);
 const filter = process.argv.slice(2);
 const selected = filter.length ? files.filter((f) => filter.some((x) => f.includes(x))) : files;
-const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=120000', ...selected], { stdio: 'inherit' });
+// The daemons under test read no host's /etc/hosts.allow or hosts.deny (a rule there would
+// refuse their clients): files that do not exist, unless a test names its own.
+// Readable by every user a test runs the daemon as (nobody): only the files are missing.
+const noRules = mkdtempSync(join(tmpdir(), 'xinetd-ts-no-libwrap-'));
+chmodSync(noRules, 0o755);
+const env = {
+  ...process.env,
+  XINETD_TS_HOSTS_ALLOW: process.env.XINETD_TS_HOSTS_ALLOW ?? join(noRules, 'hosts.allow'),
+  XINETD_TS_HOSTS_DENY: process.env.XINETD_TS_HOSTS_DENY ?? join(noRules, 'hosts.deny'),
+};
+const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=120000', ...selected], { stdio: 'inherit', env });
+rmSync(noRules, { recursive: true, force: true });
 process.exit(result.status ?? 1);
