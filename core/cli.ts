@@ -118,12 +118,14 @@ async function runDaemon(options: CliOptions): Promise<number> {
       await daemon.close('quit');
       return 1;
     }
-    await daemon.start(config);
-    if (daemon.config!.services.length === 0 && !options.stayalive) {
-      daemon.message('crit', 'No available services. Exiting');
+    if (config.services.length === 0 && !options.stayalive) {
+      // xinetd's words, before any `started` line: nothing was started.
+      daemon.reportDiagnostics(config);
+      daemon.message('crit', 'no services. Exiting...');
       await daemon.close('quit');
       return 1;
     }
+    await daemon.start(config);
     if (options.pidfile) {
       try {
         unlinkSync(options.pidfile);

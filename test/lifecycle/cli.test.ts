@@ -61,14 +61,15 @@ test('without -dontfork the command returns at once and the daemon runs detached
   assert.equal(existsSync(pidfile), false, 'the pid file is removed on exit');
 });
 
-test('zero services without -stayalive: "No available services. Exiting", exit 1', async () => {
+test('zero services without -stayalive: "no services. Exiting..." (and no started line), exit 1', async () => {
   const dir = tempDir();
   const conf = join(dir, 'xinetd.conf');
   const messages = join(dir, 'messages.log');
   writeFileSync(conf, '# nothing here\n');
   // The detached daemon: the parent returns 0, the daemon logs and exits.
   assert.equal((await runCli(['-f', conf, '-filelog', messages])).code, 0);
-  assert.match(await waitForLine(messages, /No available services/), /CRITICAL: No available services\. Exiting$/);
+  assert.match(await waitForLine(messages, /no services/), /CRITICAL: no services\. Exiting\.\.\.$/);
+  assert.doesNotMatch(readFileSync(messages, 'utf8'), /started|Started working/);
   // The same path in the foreground (XINETD_TS_DETACHED=1 is how the detached half runs): exit 1.
   const child = spawn(process.execPath, [CLI, '-f', conf, '-filelog', join(dir, 'fg.log')], { stdio: 'ignore', env: { ...process.env, XINETD_TS_DETACHED: '1' } });
   assert.deepEqual(await exitOf(child), { code: 1, signal: null });
