@@ -284,7 +284,7 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
       continue;
     }
     if (disabled.some((d) => eq(d, id)) || (enabled && !enabled.some((e) => eq(e, id)))) {
-      diag('debug', `removing ${name}`, section.at, name);
+      diag('debug', `removing ${name}`, undefined, name);
       skip('');
       continue;
     }
@@ -300,7 +300,7 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
       }
     }
     if (draft.errors > 0) {
-      diag('debug', `removing ${name}`, section.at, name);
+      diag('debug', `removing ${name}`, undefined, name);
       skip('configuration error');
       continue;
     }

@@ -113,7 +113,9 @@ export class FileSink {
     // The stream rotates after the write that reaches its size: end the batch right here.
     if (rotated) this.#flush();
     const { label, report, path } = this.#options;
-    if (caps.soft !== undefined && !this.#softWarned && this.#sizes.total > caps.soft) {
+    // A rotation means the log passed its soft limit too, even when the pair (each file under
+    // hard/2) never holds more than the soft limit at once (a soft limit close to the hard one).
+    if (caps.soft !== undefined && !this.#softWarned && (this.#sizes.total > caps.soft || rotated)) {
       this.#softWarned = true;
       report('warning', `Size of ${label} log exceeded soft limit (${caps.soft} bytes)`);
     }

@@ -48,7 +48,9 @@ export default definePlugin<LoggingOptions>((options = {}) => ({
         if (common) file(common).write(jsonRecord(event));
         return;
       }
-      const route = routes.get(event.conn.service);
+      // The service's configuration now (a reload replaces it), as xinetd logs a server started
+      // before a reload with the log settings after it.
+      const route = routes.get(event.conn.state.config);
       if (!route) return;
       if (route.json) file(route.json).write(jsonRecord(event));
       if (!route.file && !route.syslog) return;

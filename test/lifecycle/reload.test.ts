@@ -103,3 +103,21 @@ test('relative include paths resolve against the including file, before and afte
   assert.equal((await exchange(pA!)).toString(), '[from-sub]\n');
   assert.equal((await exchange(pB!)).toString(), '[also-sub]\n');
 });
+
+test('a server started before a reload is logged with the log settings after it (its EXIT goes to the new file)', async (t) => {
+  const [port] = await freePorts(1);
+  const d = await startDaemon(({ dir }) => cat('cat', port!) .replace('{\n', `{\n\tlog_type = FILE ${dir}/A.log\n\tlog_on_success = PID EXIT\n`));
+  t.after(() => d.stop());
+  const held = await hold(port!);
+  t.after(() => held.end());
+  held.socket.write('x\n');
+  await held.expect(/^x\n$/);
+  const pid = pidOf(await waitForLines(join(d.dir, 'A.log'), /START: cat pid=/, 1).then((l) => l[0]!));
+  await reload(d, cat('cat', port!).replace('{\n', `{\n\tlog_type = FILE ${d.dir}/B.log\n\tlog_on_success = PID EXIT\n`), 1);
+  held.socket.end();
+  await held.closed();
+  // As xinetd: the EXIT of the server started before the reload is written where the service
+  // logs now; the file the configuration no longer names gets nothing more.
+  await waitForLines(join(d.dir, 'B.log'), new RegExp(`EXIT: cat status=0 pid=${pid}`), 1);
+  assert.deepEqual((await waitForLines(join(d.dir, 'A.log'), /./, 1)).map((l) => l.replace(/^\S+ /, '')), [`START: cat pid=${pid}`]);
+});

@@ -79,8 +79,8 @@ test('unknown user or group, NAMEINARGS and env -= drop an internal service at t
     assert.match(text, /WARNING: operator '-=' not supported for env attribute \[file=.*\] \[line=33\]\n.*ERROR: Error parsing attribute env - DISABLING SERVICE/);
     assert.match(text, /Started working: 1 available service$/m);
     // Services dropped for value errors are named in a DEBUG line, without -d, as xinetd does.
-    assert.match(text, /DEBUG: removing echo /);
-    assert.match(text, /DEBUG: removing discard /);
+    assert.match(text, /DEBUG: removing echo$/m);
+    assert.match(text, /DEBUG: removing discard$/m);
   } finally {
     await d.stop();
   }

@@ -75,6 +75,19 @@ test('size caps: the log and its rotation never exceed the hard limit, the soft 
   assert.equal(messages.filter((l) => /Size of capped log reached its hard limit \(3072 bytes\): rotating/.test(l)).length, 1);
 });
 
+test('a soft limit close to the hard one still warns, at the first rotation at the latest', async (t) => {
+  const port = await freePort();
+  // 1K 2K: each file is rotated near 512 bytes, so the pair never holds 1K at once.
+  const d = await startDaemon((p) => tcpService('close', port, [`log_type = FILE ${p.log} 1K 2K`, 'log_on_success = PID HOST EXIT DURATION']));
+  t.after(() => d.stop());
+  for (let i = 0; i < 30; i++) await exchange(port);
+  const notice = await d.waitForMessage(/Size of close log reached its hard limit \(2048 bytes\): rotating/);
+  const messages = await readLines(d.messages);
+  const soft = messages.filter((l) => /Size of close log exceeded soft limit \(1024 bytes\)/.test(l));
+  assert.equal(soft.length, 1, messages.join('\n'));
+  assert.ok(messages.indexOf(soft[0]!) < messages.indexOf(notice), 'the soft-limit warning comes first');
+});
+
 test('files are reopened on reload (rename + SIGHUP rotation)', async (t) => {
   const port = await freePort();
   const d = await startDaemon((p) => tcpService('rot', port, [`log_type = FILE ${p.log}`, 'log_on_success = PID']));
