@@ -105,12 +105,19 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
   const parseMerged = (spec: Spec, list: ListTokens & { at: SourceLocation }, service: string | undefined) =>
     spec.parse(list.tokens, { service, at: list.at, tokenAt: list.ats, warn: () => undefined });
 
+  // `interface` is another name of `bind`: one value, so a service's own `interface` beats the
+  // defaults' `bind`, and the second of the two in a service is `attribute already set`.
+  const specOf = (attr: string): Spec | undefined => {
+    const spec = registry.lookup(attr) as Spec | undefined;
+    return spec?.name === keys.interface.name ? (registry.lookup(keys.bind.name) as Spec) : spec;
+  };
+
   const breather = options.sliceMs === undefined ? undefined : new Breather(options.sliceMs);
   for (const section of raw.sections) {
     await breather?.breathe();
     if (section.kind === 'defaults') {
       for (const entry of section.entries) {
-        const spec = registry.lookup(entry.attr) as Spec | undefined;
+        const spec = specOf(entry.attr);
         if (!spec || spec.where === 'service') {
           diag('warning', `attribute: ${entry.attr} should not be in default section`, entry.at);
           continue;
@@ -170,7 +177,7 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
     }
     const explicit = new Set<string>();
     for (const entry of section.entries) {
-      const spec = registry.lookup(entry.attr) as Spec | undefined;
+      const spec = specOf(entry.attr);
       if (!spec) {
         diag('warning', `bad service attribute: ${entry.attr}`, entry.at, svc);
         continue;

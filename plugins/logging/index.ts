@@ -1,3 +1,4 @@
+import { open } from 'node:fs/promises';
 import type { Daemon } from '../../core/daemon.js';
 import { definePlugin } from '../../core/plugin.js';
 import type { ServiceConfig } from '../../core/service-config.js';
@@ -82,8 +83,25 @@ export default definePlugin<LoggingOptions>((options = {}) => ({
       files.clear();
       await Promise.all([...open.map((f) => f.close()), syslog.reopen()]);
     };
-    daemon.hooks.ready.tapPromise(PLUGIN_NAME, reopen);
-    daemon.hooks.reloaded.tapPromise(PLUGIN_NAME, reopen);
+    // Every FILE log exists once its service is running, as with xinetd, even before its first
+    // record: a log watcher (fail2ban) refuses to start on a missing file. A file that cannot be
+    // created now is reported by its sink at the first record.
+    const createFiles = async () => {
+      const paths = new Set<string>();
+      for (const service of daemon.config?.services ?? []) {
+        const path = routes.get(service)?.file?.path;
+        if (path) paths.add(path);
+      }
+      await Promise.all([...paths].map((path) => open(path, 'a', 0o644).then((h) => h.close(), () => undefined)));
+    };
+    daemon.hooks.ready.tapPromise(PLUGIN_NAME, async () => {
+      await reopen();
+      await createFiles();
+    });
+    daemon.hooks.reloaded.tapPromise(PLUGIN_NAME, async () => {
+      await reopen();
+      await createFiles();
+    });
     daemon.hooks.close.tapPromise(PLUGIN_NAME, async () => {
       await reopen();
       await syslog.close();

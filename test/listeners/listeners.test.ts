@@ -93,3 +93,20 @@ test('dgram with flags = IPv4: clients logged as 127.0.0.1', async () => {
   assert.match((await datagram(port.udp4!, 'x')).toString(), /^reply \d+ x$/);
   assert.match(await d.waitForLog(/START: udp4 /), /from=127\.0\.0\.1$/);
 });
+
+test('bind and interface are one attribute: a service\'s interface beats the defaults\' bind; the second of the two is "already set"', async (t) => {
+  const [pA, pB] = await freePorts(2);
+  const echo = (name: string, p: number, extra: string[]) => streamService(name, p, fixture('args.sh'), [`server_args = ${name}`, ...extra]);
+  const e = await startDaemon(({ log }) => [
+    loggingDefaults(log, ['bind = 127.0.0.4']),
+    echo('own', pA!, ['interface = 127.0.0.3']),
+    echo('both', pB!, ['interface = 127.0.0.3', 'bind = 127.0.0.2']),
+  ].join('\n'));
+  t.after(() => e.stop());
+  // Before, the defaults' bind won: the service listened on 127.0.0.4, where it was not meant to be.
+  assert.equal((await exchange(pA!, undefined, { host: '127.0.0.3' })).toString(), '[own]\n');
+  assert.equal(await tryConnect(pA!, '127.0.0.4'), 'ECONNREFUSED');
+  assert.equal((await exchange(pB!, undefined, { host: '127.0.0.3' })).toString(), '[both]\n');
+  assert.equal(await tryConnect(pB!, '127.0.0.2'), 'ECONNREFUSED');
+  await e.waitForMessage(/WARNING: Service both: attribute already set: bind \[file=.*\] \[line=\d+\]$/);
+});

@@ -53,6 +53,15 @@ test('no log_type means no service records, whatever log_on_* say', async (t) =>
   assert.deepEqual((await readLines(d.messages)).filter((l) => /(START|EXIT): nolog/.test(l)), []);
 });
 
+test('a FILE log exists once its service runs, before any record (as xinetd; fail2ban will not watch a missing file)', async (t) => {
+  const port = await freePort();
+  const d = await startDaemon((p) => tcpService('early', port, [`log_type = FILE ${p.dir}/early.log`, 'log_on_success = PID']));
+  t.after(() => d.stop());
+  // Started working is logged after the services are open; no client has come yet.
+  assert.equal(statSync(join(d.dir, 'early.log')).size, 0);
+  assert.equal(statSync(join(d.dir, 'early.log')).mode & 0o777, 0o644);
+});
+
 test('size caps: the log and its rotation never exceed the hard limit, the soft limit warns once, the newest records stay', async (t) => {
   const port = await freePort();
   const d = await startDaemon((p) => tcpService('capped', port, [
