@@ -64,7 +64,8 @@ export function parseCliOptions(argv: readonly string[]): { options: CliOptions;
       case '-pidfile': options.pidfile = absolute(value); break;
       case '-dontfork': options.dontfork = true; options.stayalive = true; break;
       case '-stayalive': options.stayalive = true; break;
-      case '-limit': options.limit = num(); break;
+      // A negative limit is no limit, as xinetd takes it (0 is none too).
+      case '-limit': options.limit = /^-\d+$/.test(value!) ? 0 : num(); break;
       case '-logprocs': options.logprocs = num(); break;
       case '-cc': options.consistencyInterval = num(); break;
       case '-dumpfile': options.dumpFile = absolute(value); break;

@@ -432,7 +432,8 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
     }
     // The flags set holds upper-cased flag names (IPV4, IPV6).
     if (flags.has('IPV4') && flags.has('IPV6')) {
-      report.warn(`Service ${name} will use IPv6 or fallback to IPv4`);
+      // xinetd's INFO, without a location.
+      diag('info', `Service ${name} will use IPv6 or fallback to IPv4`, undefined, name);
       flags.delete('IPV4');
     }
     const family: 'IPv4' | 'IPv6' = flags.has('IPV4') || (!flags.has('IPV6') && bind !== undefined && isIP(bind) === 4) ? 'IPv4' : 'IPv6';

@@ -36,6 +36,13 @@ test('unknown options are ignored (Debian init scripts pass -inetd_ipv6)', async
   assert.equal((await exchange(port!)).toString(), '[hello]\n');
 });
 
+test('-limit with a negative number is no limit, as xinetd takes it', async (t) => {
+  const [port] = await freePorts(1);
+  const d = await startDaemon(greeter(port!), { args: ['-limit', '-1'] });
+  t.after(() => d.stop());
+  assert.equal((await exchange(port!)).toString(), '[hello]\n');
+});
+
 test('without -dontfork the command returns at once and the daemon runs detached', async (t) => {
   const [port] = await freePorts(1);
   const dir = tempDir();

@@ -110,3 +110,12 @@ test('bind and interface are one attribute: a service\'s interface beats the def
   assert.equal(await tryConnect(pB!, '127.0.0.2'), 'ECONNREFUSED');
   await e.waitForMessage(/WARNING: Service both: attribute already set: bind \[file=.*\] \[line=\d+\]$/);
 });
+
+test('flags = IPv4 IPv6: xinetd\'s INFO line, without a location, and a dual-stack socket', async (t) => {
+  const [p] = await freePorts(1);
+  const e = await startDaemon(({ log }) => [loggingDefaults(log), streamService('both', p!, fixture('args.sh'), ['server_args = both', 'flags = IPv4 IPv6'])].join('\n'));
+  t.after(() => e.stop());
+  await e.waitForMessage(/INFO: Service both will use IPv6 or fallback to IPv4$/);
+  assert.equal((await exchange(p!, undefined, { host: '::1' })).toString(), '[both]\n');
+  assert.equal((await exchange(p!, undefined, { host: '127.0.0.1' })).toString(), '[both]\n');
+});
