@@ -45,16 +45,24 @@ export default definePlugin(() => ({
     const isSensor = (c: Connection) => c.service.flags.has('SENSOR');
     daemon.claimInProcess(PLUGIN_NAME, (service) => service.flags.has('SENSOR'));
 
+    // As xinetd: the minute timer runs from the first addition while the list has entries, so
+    // a one-minute entry goes (and is logged) a minute after it came.
     let sweeper: NodeJS.Timeout | undefined;
     const sweep = () => {
-      if (list.sweep(Date.now()) === 0) return;
+      const gone = list.sweep(Date.now());
+      if (list.size === 0) {
+        clearInterval(sweeper);
+        sweeper = undefined;
+      }
+      if (gone === 0) return;
       daemon.message('info', 'At least 1 DENY_TIME has expired, global_no_access list updated');
       if (list.size === 0) daemon.message('info', 'global_no_access list is empty.');
     };
-    daemon.hooks.ready.tapPromise(PLUGIN_NAME, async () => {
+    const sweepFromNow = () => {
+      if (sweeper) return;
       sweeper = setInterval(sweep, minuteMs);
       sweeper.unref();
-    });
+    };
     daemon.hooks.close.tapPromise(PLUGIN_NAME, async () => clearInterval(sweeper));
 
     daemon.hooks.authorize.tap({ name: PLUGIN_NAME, stage: AuthorizeStage.SENSOR }, (conn): Refusal | void => {
@@ -69,7 +77,10 @@ export default definePlugin(() => ({
       const by = `${conn.service.id} (${conn.service.at.file}:${conn.service.at.line})`;
       if (minutes !== 0) {
         const result = list.add(address, minutes < 0 ? Infinity : Date.now() + minutes * minuteMs, by);
-        if (result === 'added') daemon.message('crit', `Adding ${address} to the global_no_access list for ${minutes} minutes`);
+        if (result === 'added') {
+          daemon.message('crit', `Adding ${address} to the global_no_access list for ${minutes} minutes`);
+          sweepFromNow();
+        }
         else if (result === 'full') daemon.message('error', 'Maximum global_no_access count reached.');
       }
       return refuse('address', `SENSOR service ${by}`);
