@@ -426,7 +426,7 @@ export class Daemon extends EventEmitter {
       services,
       runningServers: this.#running,
       processLimit: this.options.processLimit,
-      configFile: this.#config?.raw.source ?? this.options.configFile,
+      configFile: this.#config?.source ?? this.options.configFile,
       descriptors: await descriptorUse(),
     });
     await appendFile(file, text, { mode: 0o644 });
@@ -453,6 +453,8 @@ export class Daemon extends EventEmitter {
 
   /** Services served by the daemon itself accept here; external wait = yes ones go to the launcher. */
   async #bind(svc: ActiveService): Promise<boolean> {
+    // The closures below read svc.state.config, never `config`: a closure that named it would
+    // keep this configuration alive for as long as the listener, through every reload.
     const config = svc.state.config;
     const viaLauncher = config.wait && !config.types.has('INTERNAL') && !this.inProcessOwner(config);
     try {
@@ -466,7 +468,7 @@ export class Daemon extends EventEmitter {
         error: (error) => {
           // accept() out of descriptors (xinetd: `no available descriptors`): the limits plugin pauses the service.
           if (error.code === 'EMFILE' || error.code === 'ENFILE') this.emit('descriptors-exhausted', svc.state);
-          else this.message('error', `${config.id}: ${error.message}`);
+          else this.message('error', `${svc.state.config.id}: ${error.message}`);
         },
       }, { accept: !viaLauncher });
       if (launcher) {
@@ -475,8 +477,8 @@ export class Daemon extends EventEmitter {
         watched.on('ready', (peer?: { address: string; port: number }) => this.#onReady(svc, watched, peer));
         watched.on('lost', () => {
           // The launcher died before it held a copy: listen again.
-          if (svc.watched !== watched || this.#services.get(config.identity) !== svc) return;
-          this.message('error', `${config.id}: socket lost with the launcher; re-creating it`);
+          if (svc.watched !== watched || this.#services.get(svc.state.config.identity) !== svc) return;
+          this.message('error', `${svc.state.config.id}: socket lost with the launcher; re-creating it`);
           svc.watched = undefined;
           void this.#bind(svc);
         });

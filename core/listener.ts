@@ -41,12 +41,15 @@ function hostFor(config: ServiceConfig): string {
  */
 export async function listen(config: ServiceConfig, handlers: ListenHandlers, { accept = true } = {}): Promise<ListenHandle> {
   const host = hostFor(config);
+  // Closures below use `port`, not `config.port`: the datagram handler lives as long as the
+  // socket, and naming `config` in any closure here would keep this configuration alive past a reload.
+  const port = config.port;
   const ipv6Only = config.family === 'IPv6' && config.v6only === true;
   if (config.socketType === 'stream' && accept && nativeAccept) {
     const listener = NativeListener.create(nativeAccept, {
       family: config.family === 'IPv4' ? 4 : 6,
       address: host,
-      port: config.port,
+      port,
       v6only: ipv6Only,
       nodelay: config.flags.has('NODELAY'),
       keepalive: config.flags.has('KEEPALIVE'),
@@ -63,7 +66,7 @@ export async function listen(config: ServiceConfig, handlers: ListenHandlers, { 
     if (accept) server.on('connection', handlers.connection);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen({ host, port: config.port, ipv6Only, backlog: 511, exclusive: true }, () => {
+      server.listen({ host, port, ipv6Only, backlog: 511, exclusive: true }, () => {
         server.off('error', reject);
         resolve();
       });
@@ -72,14 +75,14 @@ export async function listen(config: ServiceConfig, handlers: ListenHandlers, { 
     return { kind: 'stream', server };
   }
   if (accept && nativeAccept) {
-    const socket = NativeDatagramSocket.create(nativeAccept, { family: config.family === 'IPv4' ? 4 : 6, address: host, port: config.port, v6only: ipv6Only }, handlers.datagram);
+    const socket = NativeDatagramSocket.create(nativeAccept, { family: config.family === 'IPv4' ? 4 : 6, address: host, port, v6only: ipv6Only }, handlers.datagram);
     if (socket) return { kind: 'receive', socket };
   }
   const socket = dgram.createSocket({ type: config.family === 'IPv4' ? 'udp4' : 'udp6', reuseAddr: true, ipv6Only });
   if (accept) socket.on('message', (data: Buffer, rinfo: dgram.RemoteInfo) => handlers.datagram(data, rinfo.address, rinfo.port));
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
-    socket.bind({ address: host, port: config.port, exclusive: true }, () => {
+    socket.bind({ address: host, port, exclusive: true }, () => {
       socket.off('error', reject);
       resolve();
     });

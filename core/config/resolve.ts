@@ -1,4 +1,5 @@
 import { Breather } from './breather.js';
+import { SharedSets } from './shared-sets.js';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { CoreKeys } from '../core-attributes.js';
@@ -36,7 +37,11 @@ export interface ResolvedConfig {
   readonly plugins: readonly PluginSpec[];
   /** A value error in `defaults`: xinetd refuses to run such a configuration. */
   readonly fatal: boolean;
-  readonly raw: RawConfig;
+  /**
+   * The main configuration file. Only this is kept of the RawConfig: its sections (every entry
+   * with its tokens and location, ~2.8 KB a service) would live as long as the configuration.
+   */
+  readonly source: string;
 }
 
 export interface ResolveOptions {
@@ -280,6 +285,7 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
   const disabled = defaultsLists.get(keys.disabled.name)?.tokens ?? [];
 
   const services: ServiceConfig[] = [];
+  const sets = new SharedSets();
   for (const draft of drafts) {
     await breather?.breathe();
     const { section } = draft;
@@ -343,6 +349,7 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
 
   async function buildService(draft: Draft, id: string, report: Report): Promise<ServiceConfig | undefined> {
     const v = draft.values;
+    for (const [attr, value] of v) v.set(attr, sets.share(attr, value));
     const name = draft.section.name;
     const types = (v.get(keys.type.name) as ReadonlySet<string> | undefined) ?? new Set<string>();
     const flags = new Set((v.get(keys.flags.name) as ReadonlySet<string> | undefined) ?? []);
@@ -447,8 +454,8 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
     const config: ServiceConfig = Object.freeze({
       name,
       id,
-      types,
-      flags,
+      types: sets.share(keys.type.name, types),
+      flags: sets.share(keys.flags.name, flags),
       socketType,
       protocol: protocol!,
       port: port ?? 0,
@@ -457,14 +464,14 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
       v6only,
       at: draft.section.at,
       origin: draft.section.origin ?? 'xinetd',
-      values: new AttributeValues(v, declaredDefaults, draft.fromDefaults),
+      values: new AttributeValues(v, declaredDefaults, sets.share(' inherited', draft.fromDefaults)),
       identity,
       family,
     });
     return config;
   }
 
-  return { services, defaults, skipped, diagnostics, plugins, fatal, raw };
+  return { services, defaults, skipped, diagnostics, plugins, fatal, source: raw.source };
 }
 
 /** Plugins named in configuration: the structured `plugins` list and classic `plugins` lines in defaults. */
