@@ -17,16 +17,19 @@ const walk = (dir) => {
 walk(root);
 const filter = process.argv.slice(2);
 const selected = filter.length ? files.filter((f) => filter.some((x) => f.includes(x))) : files;
+// Every temporary file of the run (the tests' directories, the daemons' logs and sockets) goes
+// under one directory, removed at the end: runs do not pile up in /tmp. Traversable by every
+// user a test runs the daemon as (nobody), as /tmp is.
+const runDir = mkdtempSync(join(tmpdir(), 'xinetd-ts-tests-'));
+chmodSync(runDir, 0o755);
 // The daemons under test read no host's /etc/hosts.allow or hosts.deny (a rule there would
 // refuse their clients): files that do not exist, unless a test names its own.
-// Readable by every user a test runs the daemon as (nobody): only the files are missing.
-const noRules = mkdtempSync(join(tmpdir(), 'xinetd-ts-no-libwrap-'));
-chmodSync(noRules, 0o755);
 const env = {
   ...process.env,
-  XINETD_TS_HOSTS_ALLOW: process.env.XINETD_TS_HOSTS_ALLOW ?? join(noRules, 'hosts.allow'),
-  XINETD_TS_HOSTS_DENY: process.env.XINETD_TS_HOSTS_DENY ?? join(noRules, 'hosts.deny'),
+  TMPDIR: runDir,
+  XINETD_TS_HOSTS_ALLOW: process.env.XINETD_TS_HOSTS_ALLOW ?? join(runDir, 'no-hosts.allow'),
+  XINETD_TS_HOSTS_DENY: process.env.XINETD_TS_HOSTS_DENY ?? join(runDir, 'no-hosts.deny'),
 };
 const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=120000', ...selected], { stdio: 'inherit', env });
-rmSync(noRules, { recursive: true, force: true });
+rmSync(runDir, { recursive: true, force: true });
 process.exit(result.status ?? 1);
