@@ -427,7 +427,7 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
     for (const flag of ['INTERCEPT', 'LABELED']) {
       if (flags.delete(flag)) report.warn(`Service ${id}: flag ${flag} is not supported and is ignored`);
     }
-    let bind = (v.get(keys.bind.name) ?? v.get(keys.interface.name)) as string | undefined;
+    let bind = v.get(keys.bind.name) as string | undefined; // `interface` is stored as `bind` (specOf)
     if (bind && !isIP(bind)) {
       try {
         const family = flags.has('IPV4') ? 4 : flags.has('IPV6') ? 6 : 0;

@@ -11,15 +11,14 @@ import { readLines, waitFor } from '../helpers/wait.js';
 
 const STAMP = String.raw`\d\d/[1-9]\d?/[1-9]\d?@\d\d:\d\d:\d\d: `;
 
+/** `defaults` writing START with USERID (and `failure` on refusals) to `log`. */
+const userIdDefaults = (log: string, failure = 'HOST') =>
+  ['defaults', '{', `\tlog_type = FILE ${log}`, '\tlog_on_success = PID HOST USERID', `\tlog_on_failure = ${failure}`, '}'].join('\n');
+
 async function identConfig(extra: (log: string) => string[] = () => []) {
   const ports = { plain: await freePort(), idonly: await freePort() };
   const d = await startDaemon((p) => [
-    'defaults',
-    '{',
-    `\tlog_type = FILE ${p.log}`,
-    '\tlog_on_success = PID HOST USERID',
-    '\tlog_on_failure = HOST',
-    '}',
+    userIdDefaults(p.log),
     tcpService('plain', ports.plain),
     tcpService('idonly', ports.idonly, ['flags = IDONLY', ...extra(p.log)]),
   ].join('\n'));
@@ -116,12 +115,7 @@ test('daytime and time answer in the daemon with no ident lookup, as xinetd (no 
   const internal = (name: string, port: number, extra: string[] = []) =>
     [`service ${name}`, '{', '\ttype = INTERNAL UNLISTED', '\tsocket_type = stream', '\twait = no', `\tport = ${port}`, ...extra.map((l) => `\t${l}`), '}', ''].join('\n');
   const d = await startDaemon((p) => [
-    'defaults',
-    '{',
-    `\tlog_type = FILE ${p.log}`,
-    '\tlog_on_success = PID HOST USERID',
-    '\tlog_on_failure = HOST',
-    '}',
+    userIdDefaults(p.log),
     internal('daytime', ports.daytime),
     internal('time', ports.time, ['flags = IDONLY']),
     tcpService('plain', ports.plain),
@@ -147,12 +141,7 @@ test('USERID follows its START (spawned and in-daemon stream services) and its F
   t.after(() => identd.stop());
   const ports = { plain: await freePort(), echo: await freePort(), denied: await freePort() };
   const d = await startDaemon((p) => [
-    'defaults',
-    '{',
-    `\tlog_type = FILE ${p.log}`,
-    '\tlog_on_success = PID HOST USERID',
-    '\tlog_on_failure = HOST USERID',
-    '}',
+    userIdDefaults(p.log, 'HOST USERID'),
     tcpService('plain', ports.plain),
     ['service echo', '{', '\ttype = INTERNAL UNLISTED', '\tsocket_type = stream', '\twait = no', `\tport = ${ports.echo}`, '\tper_source = 1', '}', ''].join('\n'),
     tcpService('denied', ports.denied, ['only_from = 127.0.0.1']),
