@@ -16,7 +16,8 @@ import type { Diagnostic, PluginSpec, RawConfig, RawEntry, RawSection, SourceLoc
 
 /** Collects problems found about one service by the resolver and by `checkService` taps. */
 export interface Report {
-  error(message: string): void;
+  /** `at`: the line that caused it (an attribute's own line), when it is not the service's. */
+  error(message: string, at?: SourceLocation): void;
   /** `at`: the problem is in another file (hosts.allow, say), so the message names it, not the service. */
   warn(message: string, at?: SourceLocation): void;
 }
@@ -319,9 +320,9 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
     }
     const problems: string[] = [];
     const report: Report = {
-      error: (m) => {
+      error: (m, at) => {
         problems.push(m);
-        diag('error', m, section.at, name);
+        diag('error', m, at ?? section.at, name);
       },
       warn: (m, at) => (at ? diag('warning', m, at) : diag('warning', m, section.at, name)),
     };
@@ -433,7 +434,11 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
         const family = flags.has('IPV4') ? 4 : flags.has('IPV6') ? 6 : 0;
         bind = (await lookup(bind, { family })).address;
       } catch {
-        report.error(`bad address: ${bind} (no addresses returned)`);
+        // xinetd resolves the name while parsing the attribute: its two messages, at that line.
+        const entry = draft.section.entries.find((e) => specOf(e.attr)?.name === keys.bind.name);
+        report.error('bad address', entry?.at);
+        report.error(`Error parsing attribute ${entry?.attr ?? keys.bind.name} - DISABLING SERVICE`, entry?.at);
+        diag('debug', `removing ${draft.section.name}`, undefined, draft.section.name);
         return undefined;
       }
     }

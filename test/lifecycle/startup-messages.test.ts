@@ -86,6 +86,19 @@ test('unknown user or group, NAMEINARGS and env -= drop an internal service at t
   }
 });
 
+test('a bind name that does not resolve drops the service at the attribute line, as xinetd', async () => {
+  const ports = { bad: await freePort(), good: await freePort() };
+  // `.invalid` never resolves (RFC 6761); `interface` is the other name of `bind`.
+  const d = await startDaemon(internal('echo', ports.bad, '\tinterface = no-such-host.invalid\n') + internal('daytime', ports.good));
+  try {
+    const text = readFileSync(d.messages, 'utf8');
+    assert.match(text, /ERROR: bad address \[file=.*\] \[line=7\]\n.*ERROR: Error parsing attribute interface - DISABLING SERVICE \[file=.*\] \[line=7\]\n.*DEBUG: removing echo\n/);
+    assert.match(text, /Started working: 1 available service$/m);
+  } finally {
+    await d.stop();
+  }
+});
+
 test('an included file is named in a DEBUG line of the -filelog without -d', async () => {
   const port = await freePort();
   const d = await startDaemon((p) => `include ${p.dir}/more.conf\n`, { files: { 'more.conf': internal('echo', port) } });
