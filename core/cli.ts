@@ -12,6 +12,7 @@ import { Daemon } from './daemon.js';
 import type { ResolvedConfig } from './config/resolve.js';
 import { daemonFileLog } from './daemon-log.js';
 import { ignoreStraySignals } from './ignored-signals.js';
+import { keepServingWhenStandardStreamsBreak } from './standard-streams.js';
 import { VERSION } from './version.js';
 
 function createDaemon(options: CliOptions, messages: 'foreground' | 'quiet'): Daemon {
@@ -95,6 +96,7 @@ async function runDaemon(options: CliOptions): Promise<number> {
   process.on('SIGINT', () => (options.debug ? terminate() : undefined));
   process.on('SIGPIPE', () => undefined);
   ignoreStraySignals();
+  keepServingWhenStandardStreamsBreak();
 
   const startup = (async (): Promise<number> => {
     let config: ResolvedConfig;

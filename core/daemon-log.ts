@@ -3,6 +3,7 @@ import type { Daemon } from './daemon.js';
 import type { DaemonLevel } from './log-event.js';
 import type { XinetdPlugin } from './plugin.js';
 import { formatLocation } from './config/raw.js';
+import { usable } from './standard-streams.js';
 
 const LEVEL_WORD: Record<DaemonLevel, string> = {
   crit: 'CRITICAL', error: 'ERROR', warning: 'WARNING', notice: 'NOTICE', info: 'INFO', debug: 'DEBUG',
@@ -36,7 +37,7 @@ export function daemonFileLog(options: { file?: string; stream?: NodeJS.Writable
         daemon.hooks.close.tapPromise('xinetd-ts:daemon-log', () => new Promise((resolve) => file.end(resolve)));
       }
       daemon.hooks.log.tap('xinetd-ts:daemon-log', (event) => {
-        if (event.kind !== 'daemon' || !out) return;
+        if (event.kind !== 'daemon' || !out || !usable(out)) return;
         if (event.level === 'debug' && !options.debug && !options.file) return;
         out.write(formatDaemonLine(event.time, process.pid, event.level, event.message, formatLocation(event.at)));
       });

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import type { RotatingFileStream } from 'rotating-file-stream';
 import { capRecord, sizeCaps, SizeTracker, type SizeCaps } from './size-caps.js';
 import { SinkHealth, type Report } from './sink-health.js';
+import { usable } from '../../core/standard-streams.js';
 
 /** rotating-file-stream is loaded when the first log file is opened, not at start-up. */
 let createStream: typeof import('rotating-file-stream').createStream | undefined;
@@ -90,7 +91,8 @@ export class FileSink {
     // write to the process's own streams instead; no size caps apply to them.
     const std = this.#standard;
     if (std) {
-      std().write(line);
+      const stream = std();
+      if (usable(stream)) stream.write(line);
       return;
     }
     const stream = this.#stream ?? this.#open();
