@@ -8,53 +8,17 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { readFileSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
 import type * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import { nativeAccept } from '../accept/native.js';
 import { nativePath } from '../native-path.js';
-import type { LaunchPlan, ServerExit } from './launch-plan.js';
+import type { LaunchPlan } from './launch-plan.js';
+import { isZombie, procStartTime } from './proc-stat.js';
 import { RecentStarts } from './recent-starts.js';
-
-/** Where a datagram came from (dgram wait = yes); stream wait = yes has no address. */
-export interface PeerAddress {
-  readonly address: string;
-  readonly port: number;
-  readonly family: 'IPv4' | 'IPv6';
-}
-
-/** ServerExit plus what only the launcher knows. */
-export interface LauncherServerExit extends ServerExit {
-  /** setgid/setgroups/setuid failed in the child (the status is then 1, as in xinetd). */
-  readonly setupError?: string;
-  /**
-   * The launcher died while the server ran; its end was observed by polling /proc, so the real
-   * status is unknown and reported as 0.
-   */
-  readonly orphaned?: boolean;
-}
-
-export interface RunningServer {
-  readonly pid: number;
-  /** pid of the launcher process that started it. */
-  readonly launcherPid?: number;
-  /** Resolves once, when the server has ended (never rejects). */
-  readonly exited: Promise<LauncherServerExit>;
-  /** Signal the server (SIGTERM by default); a no-op once it has ended. */
-  kill(signal?: NodeJS.Signals | number): void;
-}
-
-/** A wait = yes socket watched by the launcher. Events: 'ready' (peer?), 'lost'. */
-export interface WatchedSocket extends EventEmitter {
-  readonly kind: 'stream' | 'dgram';
-  /** After 'ready': start the server with this socket as fds 0, 1, 2; watching resumes when it exits. */
-  launch(plan: LaunchPlan): Promise<RunningServer>;
-  /** After 'ready': drop one pending connection/datagram and resume watching. */
-  refuse(): void;
-  /** Stop watching and close every copy of the socket held by the launcher and the daemon. */
-  release(): Promise<void>;
-}
+import { MAX_REGISTERED_PLANS, sameStablePart, type RegisteredPlan } from './registered-plan.js';
+import { LaunchedServer, type LauncherServerExit, type RunningServer } from './running-server.js';
+import { Watched, stopDgramReceiving, type PeerAddress, type RawHandle, type WatchedSocket } from './watched-socket.js';
+import { decodeToken, encodePlan, encodeToken, extraEnvTokens } from './wire-encoding.js';
 
 export interface LauncherOptions {
   /** Path of the launcher binary (default: dist/native/xinetd-ts-launcher). */
@@ -66,288 +30,19 @@ export interface LauncherOptions {
   readonly recentMs?: number;
 }
 
-/** The longest message we send; the launcher drops lines over 1 MiB. */
-const MAX_MESSAGE = 900 * 1024;
-
 const defaultBinary = (): string => nativePath('xinetd-ts-launcher');
-
-// ------------------------------------------------------------------ encoding
-
-const PLAIN = new Uint8Array(256);
-for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._/,:=+@-') {
-  PLAIN[c.charCodeAt(0)] = 1;
-}
-const HEX = '0123456789ABCDEF';
-const ALL_PLAIN = /^[A-Za-z0-9._/,:=+@-]*$/;
-
-/** Percent-encode one token (UTF-8 bytes outside the plain set become %XX). */
-export function encodeToken(value: string): string {
-  // Most tokens (addresses, paths, numbers) need no escaping: returned as they are.
-  if (ALL_PLAIN.test(value)) return value;
-  const bytes = Buffer.from(value, 'utf8');
-  let out = '';
-  for (const b of bytes) {
-    out += PLAIN[b] ? String.fromCharCode(b) : '%' + HEX[b >> 4] + HEX[b & 15];
-  }
-  return out;
-}
-
-/** Inverse of encodeToken. */
-export function decodeToken(token: string): string {
-  if (!token.includes('%')) return token;
-  const out: number[] = [];
-  for (let i = 0; i < token.length; i++) {
-    const c = token.charCodeAt(i);
-    if (c === 37 && i + 2 < token.length) {
-      const v = parseInt(token.slice(i + 1, i + 3), 16);
-      if (!Number.isNaN(v)) {
-        out.push(v);
-        i += 2;
-        continue;
-      }
-    }
-    out.push(c & 0xff);
-  }
-  return Buffer.from(out).toString('utf8');
-}
-
-function checkString(what: string, s: string): string {
-  if (typeof s !== 'string' || s.includes('\0')) throw new TypeError(`launch plan: ${what} must be a string without NUL`);
-  return s;
-}
-
-function checkInt(what: string, n: number, min: number, max: number): number {
-  if (!Number.isInteger(n) || n < min || n > max) throw new RangeError(`launch plan: bad ${what} ${n}`);
-  return n;
-}
-
-const RLIMIT_KEYS = ['as', 'cpu', 'data', 'rss', 'stack', 'nofile'] as const;
-
-/** The plan as launcher tokens: path=, arg= (repeated), env= (repeated), uid=, gid=, ... */
-export function encodePlan(plan: LaunchPlan): string {
-  const t: string[] = [];
-  const add = (k: string, v: string): void => {
-    t.push(encodeToken(`${k}=${v}`));
-  };
-  if (!plan.path) throw new TypeError('launch plan: empty path');
-  add('path', checkString('path', plan.path));
-  for (const a of plan.argv) add('arg', checkString('argv entry', a));
-  for (const e of plan.env) add('env', checkString('env entry', e));
-  if (plan.uid !== undefined) add('uid', String(checkInt('uid', plan.uid, 0, 0xfffffffe)));
-  if (plan.gid !== undefined) add('gid', String(checkInt('gid', plan.gid, 0, 0xfffffffe)));
-  const g = plan.groups;
-  if (g !== undefined) {
-    if ('initgroups' in g) add('initgroups', checkString('initgroups user', g.initgroups));
-    else add('groups', (g as readonly number[]).map((x) => checkInt('group', x, 0, 0xfffffffe)).join(','));
-  }
-  if (plan.umask !== undefined) add('umask', checkInt('umask', plan.umask, 0, 0o777).toString(8));
-  if (plan.nice !== undefined) add('nice', String(checkInt('nice', plan.nice, -40, 40)));
-  const rl = plan.rlimits;
-  if (rl) {
-    for (const k of RLIMIT_KEYS) {
-      const v = rl[k];
-      if (v !== undefined && v !== 0) add('rlimit', `${k}:${checkInt(`rlimit ${k}`, v, 0, Number.MAX_SAFE_INTEGER)}`);
-    }
-  }
-  const s = t.join(' ');
-  if (s.length > MAX_MESSAGE) throw new RangeError(`launch plan too large (${s.length} bytes encoded)`);
-  return s;
-}
 
 /** A command given in parts (see inlinePlanParts) as one string. */
 function joined(command: string | readonly string[]): string {
   return typeof command === 'string' ? command : command.join('');
 }
 
-/** A plan the launcher holds; `plan` is the one it was made from (its env up to envPrefix). */
-interface RegisteredPlan {
-  readonly key: string;
-  readonly generation: number;
-  readonly plan: LaunchPlan;
-  /** A copy: the argv array is the cache key and could be changed in place. */
-  readonly argv: readonly string[];
-  readonly envPrefix: number;
-}
-
-/** More live plans than this (argv arrays built per launch?) are sent inline instead. */
-const MAX_REGISTERED_PLANS = 10_000;
-
-function sameList<T>(a: readonly T[], b: readonly T[], n = a.length): boolean {
-  if (a === b) return true;
-  if (b.length < n || a.length < n) return false;
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-function sameGroups(a: LaunchPlan['groups'], b: LaunchPlan['groups']): boolean {
-  if (a === b) return true;
-  if (a === undefined || b === undefined) return false;
-  if ('initgroups' in a || 'initgroups' in b) {
-    return 'initgroups' in a && 'initgroups' in b && a.initgroups === b.initgroups;
-  }
-  const x = a as readonly number[];
-  const y = b as readonly number[];
-  return x.length === y.length && sameList(x, y);
-}
-
-function sameRlimits(a: LaunchPlan['rlimits'], b: LaunchPlan['rlimits']): boolean {
-  if (a === b) return true;
-  for (const k of RLIMIT_KEYS) if ((a?.[k] ?? 0) !== (b?.[k] ?? 0)) return false;
-  return true;
-}
-
-function sameStablePart(known: RegisteredPlan, plan: LaunchPlan): boolean {
-  const k = known.plan;
-  return (
-    k.path === plan.path && k.uid === plan.uid && k.gid === plan.gid && k.umask === plan.umask && k.nice === plan.nice &&
-    known.argv.length === plan.argv.length && sameList(known.argv, plan.argv) &&
-    plan.env.length >= known.envPrefix && sameList(k.env, plan.env, known.envPrefix) &&
-    sameGroups(k.groups, plan.groups) && sameRlimits(k.rlimits, plan.rlimits)
-  );
-}
-
-/** ` env=...` tokens for the environment entries from index `from` on. */
-function extraEnvTokens(plan: LaunchPlan, from: number): string {
-  let out = '';
-  for (let i = from; i < plan.env.length; i++) out += ' ' + encodeToken(`env=${checkString('env entry', plan.env[i]!)}`);
-  if (out.length > MAX_MESSAGE) throw new RangeError(`launch plan too large (${out.length} bytes encoded)`);
-  return out;
-}
-
-function signalNumber(signal: NodeJS.Signals | number | undefined): number {
-  if (signal === undefined) return osConstants.signals.SIGTERM;
-  if (typeof signal === 'number') return signal;
-  const n = (osConstants.signals as Record<string, number | undefined>)[signal];
-  if (n === undefined) throw new TypeError(`unknown signal ${signal}`);
-  return n;
-}
-
-/** Start time (field 22 of /proc/PID/stat), to tell a process from a later one with its pid. */
-function procStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19]; // field 22 overall; fields[0] is field 3
-  } catch {
-    return undefined;
-  }
-}
-
-/** A raw libuv handle received from the launcher (TCPWrap / UDPWrap): we only ever close it. */
-interface RawHandle {
-  close(cb?: () => void): void;
-}
-
-// ------------------------------------------------------------------ servers
-
-class Server implements RunningServer {
-  readonly exited: Promise<LauncherServerExit>;
-  execError?: string;
-  setupError?: string;
-  done = false;
-  /** Set when the launcher died: we poll /proc instead. */
-  orphanStart?: string;
-  orphan = false;
-  /** Ends its entry in the owner's recent starts. */
-  endRecent?: () => void;
-  private resolveExit!: (e: LauncherServerExit) => void;
-  readonly launcherPid?: number;
-
-  constructor(
-    private readonly owner: LauncherProcess,
-    readonly id: string,
-    readonly pid: number,
-    readonly watched: Watched | undefined,
-  ) {
-    this.launcherPid = owner.launcherPid;
-    this.exited = new Promise((resolve) => {
-      this.resolveExit = resolve;
-    });
-  }
-
-  finish(e: LauncherServerExit): void {
-    if (this.done) return;
-    this.done = true;
-    this.endRecent?.();
-    this.resolveExit(e);
-  }
-
-  kill(signal?: NodeJS.Signals | number): void {
-    if (this.done) return;
-    const sig = signalNumber(signal);
-    if (this.orphan) {
-      // Only if it is still the same process.
-      if (this.orphanStart !== undefined && procStartTime(this.pid) === this.orphanStart) {
-        try {
-          process.kill(this.pid, sig);
-        } catch {
-          /* gone */
-        }
-      }
-      return;
-    }
-    this.owner.sendQuiet(`kill ${this.pid} ${sig}`);
-  }
-}
-
+/** A start sent and not yet answered (`started` or `failed`). */
 interface PendingStart {
   resolve(s: RunningServer): void;
   reject(e: Error): void;
   watched?: Watched;
 }
-
-// ------------------------------------------------------------------ watched sockets
-
-class Watched extends EventEmitter implements WatchedSocket {
-  keep?: RawHandle;
-  state: 'adopting' | 'watching' | 'ready' | 'running' | 'released' = 'adopting';
-  /** The server using the socket when the launcher died. */
-  orphanServer?: Server;
-  releaseWaiters: (() => void)[] = [];
-
-  constructor(
-    private readonly owner: LauncherProcess,
-    readonly sid: string,
-    readonly kind: 'stream' | 'dgram',
-  ) {
-    super();
-  }
-
-  launch(plan: LaunchPlan): Promise<RunningServer> {
-    if (this.state !== 'ready') return Promise.reject(new Error(`socket ${this.sid} is not ready (${this.state})`));
-    this.state = 'running';
-    return this.owner.startServer((id) => `launch ${encodeToken(this.sid)} ${id} ${this.owner.planTokens(plan)}`, undefined, this);
-  }
-
-  refuse(): void {
-    if (this.state !== 'ready') return;
-    this.state = 'watching';
-    this.owner.sendQuiet(`refuse ${encodeToken(this.sid)}`);
-  }
-
-  release(): Promise<void> {
-    if (this.state === 'released') return Promise.resolve();
-    this.state = 'released';
-    const done = new Promise<void>((resolve) => this.releaseWaiters.push(resolve));
-    this.owner.releaseWatched(this);
-    return done;
-  }
-
-  closeKeep(): void {
-    const k = this.keep;
-    this.keep = undefined;
-    if (k) k.close();
-  }
-
-  released(): void {
-    this.closeKeep();
-    const w = this.releaseWaiters;
-    this.releaseWaiters = [];
-    for (const f of w) f();
-  }
-}
-
-// ------------------------------------------------------------------ launcher
 
 /**
  * One long-lived launcher process. Events: 'error' (Error: the launcher died; it is restarted
@@ -369,9 +64,9 @@ export class LauncherProcess extends EventEmitter {
   private closing = false;
   private closed?: Promise<void>;
   private readonly starts = new Map<string, PendingStart>();
-  private readonly servers = new Map<string, Server>();
+  private readonly servers = new Map<string, LaunchedServer>();
   private readonly recent: RecentStarts;
-  private readonly orphans = new Set<Server>();
+  private readonly orphans = new Set<LaunchedServer>();
   private orphanTimer?: NodeJS.Timeout;
   private readonly watched = new Map<string, Watched>();
   private readonly pings = new Map<string, { resolve(): void; reject(e: Error): void }>();
@@ -442,11 +137,6 @@ export class LauncherProcess extends EventEmitter {
   }
 
   /**
-   * Start a server with the accepted socket as its fds 0, 1 and 2 (wait = no). Pending writes
-   * on the socket (a banner) are flushed first; the daemon's copy is closed once the launcher
-   * has it. Create the server with `pauseOnConnect: true` so no client data is read here.
-   */
-  /**
    * Start a server on an accepted descriptor that has no net.Socket (the native accept path).
    * The descriptor is this call's from now on: it travels with the command over the descriptor
    * channel and the daemon's copy is closed at once, or, without a channel, it is wrapped in a
@@ -458,6 +148,11 @@ export class LauncherProcess extends EventEmitter {
     return this.startServer((id) => [`spawn ${id} `, ...this.inlinePlanParts(plan)], undefined, undefined, fd);
   }
 
+  /**
+   * Start a server with the accepted socket as its fds 0, 1 and 2 (wait = no). Pending writes
+   * on the socket (a banner) are flushed first; the daemon's copy is closed once the launcher
+   * has it. Create the server with `pauseOnConnect: true` so no client data is read here.
+   */
   async launchWithSocket(socket: net.Socket, plan: LaunchPlan): Promise<RunningServer> {
     if (socket.writableLength > 0) {
       await new Promise<void>((resolve) => socket.write(Buffer.alloc(0), () => resolve()));
@@ -728,7 +423,7 @@ export class LauncherProcess extends EventEmitter {
         const p = this.starts.get(t[1]);
         if (!p) return;
         this.starts.delete(t[1]);
-        const s = new Server(this, t[1], Number(t[2]), p.watched);
+        const s = new LaunchedServer(this, t[1], Number(t[2]), p.watched);
         s.endRecent = this.recent.add(performance.now());
         this.servers.set(t[1], s);
         p.resolve(s);
@@ -922,27 +617,5 @@ export class LauncherProcess extends EventEmitter {
       this.orphanTimer = setInterval(() => this.pollOrphans(), 1000);
       if (this.closing) this.orphanTimer.unref();
     }
-  }
-}
-
-function isZombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
-  } catch {
-    return true;
-  }
-}
-
-/** Stop Node's own recvmsg on a bound dgram socket so it never consumes a datagram. */
-function stopDgramReceiving(socket: dgram.Socket): void {
-  for (const sym of Object.getOwnPropertySymbols(socket)) {
-    if (sym.description !== 'state symbol') continue;
-    const state = (socket as unknown as Record<symbol, { handle?: { recvStop?: () => number }; receiving?: boolean }>)[sym];
-    if (state?.handle?.recvStop) {
-      state.handle.recvStop();
-      state.receiving = false;
-    }
-    return;
   }
 }

@@ -8,10 +8,13 @@ import { availableParallelism } from 'node:os';
 import type * as dgram from 'node:dgram';
 import type * as net from 'node:net';
 import type { LaunchPlan } from './launch-plan.js';
-import { LauncherProcess, type LauncherOptions as ProcessOptions, type RunningServer, type WatchedSocket } from './launcher-process.js';
+import { LauncherProcess, type LauncherOptions as ProcessOptions } from './launcher-process.js';
+import type { RunningServer } from './running-server.js';
+import type { WatchedSocket } from './watched-socket.js';
 
-export { decodeToken, encodePlan, encodeToken } from './launcher-process.js';
-export type { LauncherServerExit, PeerAddress, RunningServer, WatchedSocket } from './launcher-process.js';
+export { decodeToken, encodePlan, encodeToken } from './wire-encoding.js';
+export type { LauncherServerExit, RunningServer } from './running-server.js';
+export type { PeerAddress, WatchedSocket } from './watched-socket.js';
 
 export interface LauncherOptions extends ProcessOptions {
   /**
