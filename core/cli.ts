@@ -13,6 +13,7 @@ import type { ResolvedConfig } from './config/resolve.js';
 import { daemonFileLog } from './daemon-log.js';
 import { ignoreStraySignals } from './ignored-signals.js';
 import { keepServingWhenStandardStreamsBreak } from './standard-streams.js';
+import { endOnUncaughtErrors } from './uncaught-errors.js';
 import { VERSION } from './version.js';
 
 function createDaemon(options: CliOptions, messages: 'foreground' | 'quiet'): Daemon {
@@ -97,6 +98,7 @@ async function runDaemon(options: CliOptions): Promise<number> {
   process.on('SIGPIPE', () => undefined);
   ignoreStraySignals();
   keepServingWhenStandardStreamsBreak();
+  endOnUncaughtErrors((text) => daemon.message('crit', text), () => shutdown('term', 1));
 
   const startup = (async (): Promise<number> => {
     let config: ResolvedConfig;
