@@ -291,9 +291,10 @@ export class Daemon extends EventEmitter {
     for (const [identity, svc] of [...this.#services]) {
       const replacement = wanted.get(identity);
       if (replacement) {
+        // xinetd names the service as it was (ids match case-insensitively, so only the case can differ).
+        this.message('notice', `readjusting service ${svc.state.config.id}`);
         svc.state.config = replacement;
         kept.push(replacement.id);
-        this.message('notice', `readjusting service ${replacement.id}`);
         wanted.delete(identity);
       } else {
         removed.push(svc.state.config.id);
@@ -301,8 +302,8 @@ export class Daemon extends EventEmitter {
       }
     }
     for (const service of wanted.values()) {
-      added.push(service.id);
-      await this.#open(service);
+      // As xinetd, `new=` counts the services that started: one that cannot bind is not added.
+      if (await this.#open(service)) added.push(service.id);
     }
     this.#config = next;
     const report: ReloadReport = { kept, added, removed };
@@ -442,13 +443,13 @@ export class Daemon extends EventEmitter {
     }
   }
 
-  async #open(config: ServiceConfig): Promise<void> {
+  /** Start serving a service; false when its socket could not be made (the error is logged). */
+  async #open(config: ServiceConfig): Promise<boolean> {
     const svc: ActiveService = { state: new ServiceState(config), handle: undefined, watched: undefined, sessions: new Map(), inFlight: 0, resumeTimer: undefined };
-    if (config.port === 0 && (config.types.has('TCPMUX') || config.types.has('TCPMUXPLUS'))) {
-      this.#services.set(config.identity, svc);
-      return;
-    }
-    if (await this.#bind(svc)) this.#services.set(config.identity, svc);
+    const socketless = config.port === 0 && (config.types.has('TCPMUX') || config.types.has('TCPMUXPLUS'));
+    if (!socketless && !(await this.#bind(svc))) return false;
+    this.#services.set(config.identity, svc);
+    return true;
   }
 
   /** Services served by the daemon itself accept here; external wait = yes ones go to the launcher. */

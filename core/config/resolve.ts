@@ -297,6 +297,11 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
       skip('');
       continue;
     }
+    if (section.broken) {
+      // xinetd drops an entry with a syntax error while parsing: it is never `removing`.
+      skip('configuration error');
+      continue;
+    }
     if (disabled.some((d) => eq(d, id)) || (enabled && !enabled.some((e) => eq(e, id)))) {
       diag('debug', `removing ${name}`, undefined, name);
       skip('');

@@ -34,7 +34,9 @@ export function fileTimestamp(ms: number): string {
  * service's log_on_success / log_on_failure flags do not ask for it.
  */
 export function formatRecord(event: ServiceLogEvent, flags: LogFlags): string | undefined {
-  const id = event.conn.service.id;
+  // xinetd writes EXIT when it reaps the server, under the service's id now: after a reload
+  // that changed the id's case, the new spelling. The other records are written as it happens.
+  const id = event.kind === 'exit' ? event.conn.state.config.id : event.conn.service.id;
   const address = event.conn.peer?.address ?? '<no address>';
   const s = flags.success;
   switch (event.kind) {

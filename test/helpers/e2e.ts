@@ -52,8 +52,8 @@ export interface HeldConnection {
   end(): void;
 }
 
-export async function hold(port: number, host = '127.0.0.1'): Promise<HeldConnection> {
-  const socket = net.connect({ port, host });
+export async function hold(port: number, host = '127.0.0.1', localAddress?: string): Promise<HeldConnection> {
+  const socket = net.connect({ port, host, localAddress });
   let text = '';
   let isClosed = false;
   socket.on('data', (c: Buffer) => (text += c.toString('latin1')));

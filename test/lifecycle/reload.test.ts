@@ -4,7 +4,9 @@
  * an unreadable or broken configuration leaves the running one in place.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { renameSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon.js';
@@ -120,4 +122,74 @@ test('a server started before a reload is logged with the log settings after it 
   // logs now; the file the configuration no longer names gets nothing more.
   await waitForLines(join(d.dir, 'B.log'), new RegExp(`EXIT: cat status=0 pid=${pid}`), 1);
   assert.deepEqual((await waitForLines(join(d.dir, 'A.log'), /./, 1)).map((l) => l.replace(/^\S+ /, '')), [`START: cat pid=${pid}`]);
+});
+
+test('a service that cannot bind on reload is not counted as new (`new=` counts the services that started, as xinetd)', async (t) => {
+  const [pKeep, pTaken, pFree] = await freePorts(3);
+  const d = await startDaemon(({ log }) => [loggingDefaults(log), greeter('keep', pKeep!)].join('\n'));
+  t.after(() => d.stop());
+  // Another program holds the port the reload asks for.
+  const squatter = net.createServer().listen(pTaken!, '0.0.0.0');
+  await once(squatter, 'listening');
+  t.after(() => squatter.close());
+  const text = [loggingDefaults(d.serviceLog), greeter('keep', pKeep!), greeter('blocked', pTaken!), greeter('fresh', pFree!)].join('\n');
+
+  assert.match(await reload(d, text, 1), /Reconfigured: new=1 old=1 dropped=0 \(services\)$/);
+  await d.waitForMessage(/ERROR: Service blocked failed to start and is deactivated\.$/);
+  assert.equal((await exchange(pFree!)).toString(), '[fresh]\n');
+
+  // Once the port is free, the next reload starts it: it is new then.
+  await new Promise((resolve) => squatter.close(resolve));
+  assert.match(await reload(d, text, 2), /Reconfigured: new=1 old=2 dropped=0 \(services\)$/);
+  assert.equal((await exchange(pTaken!)).toString(), '[blocked]\n');
+});
+
+test('a reload that changes only the case of an id readjusts the service as it was named; the EXIT of a running server takes the new id', async (t) => {
+  const [port] = await freePorts(1);
+  const named = (id: string) => streamService('foo', port!, '/bin/cat', [`id = ${id}`]);
+  const d = await startDaemon(({ log }) => [loggingDefaults(log), named('bar')].join('\n'));
+  t.after(() => d.stop());
+  const held = await hold(port!);
+  t.after(() => held.end());
+  held.socket.write('x\n');
+  await held.expect(/^x\n$/);
+  const pid = pidOf(await d.waitForLog(/START: bar pid=/));
+
+  assert.match(await reload(d, [loggingDefaults(d.serviceLog), named('BAR')].join('\n'), 1), /Reconfigured: new=0 old=1 dropped=0/);
+  // ids match case-insensitively; xinetd names the service by the id it had.
+  await d.waitForMessage(/NOTICE: readjusting service bar$/);
+  held.socket.end();
+  await held.closed();
+  // xinetd writes EXIT when it reaps the server, under the id of the configuration then.
+  assert.match(await d.waitForLog(new RegExp(`EXIT: \\S+ status=0 pid=${pid}`)), new RegExp(`EXIT: BAR status=0 pid=${pid}$`));
+  assert.equal((await exchange(port!, 'y\n')).toString(), 'y\n');
+  await d.waitForLog(/START: BAR pid=/);
+});
+
+test('a reload that narrows only_from and instances keeps the running servers it no longer allows (xinetd 2.3.15, not its manual); new clients are judged by the new rules', async (t) => {
+  const [port] = await freePorts(1);
+  const catWith = (extra: string[]) => streamService('cat', port!, '/bin/cat', extra);
+  const d = await startDaemon(({ log }) => [loggingDefaults(log), catWith(['instances = 5'])].join('\n'));
+  t.after(() => d.stop());
+  const outsider = await hold(port!, '127.0.0.1', '127.0.0.2');
+  const insiders = [await hold(port!), await hold(port!)];
+  const all = [outsider, ...insiders];
+  t.after(() => all.forEach((c) => c.end()));
+  for (const c of all) {
+    c.socket.write('before\n');
+    await c.expect(/^before\n$/);
+  }
+
+  assert.match(await reload(d, [loggingDefaults(d.serviceLog), catWith(['instances = 1', 'only_from = 127.0.0.1'])].join('\n'), 1), /Reconfigured: new=0 old=1 dropped=0/);
+  // xinetd's manual promises a re-check of running servers (address, times, instances); 2.3.15
+  // does none: every session goes on, the refused address's one included.
+  for (const c of all) {
+    c.socket.write('after\n');
+    await c.expect(/^before\nafter\n$/);
+  }
+  assert.equal((await exchange(port!, 'x\n', { localAddress: '127.0.0.2' })).toString(), '');
+  await d.waitForLog(/FAIL: cat address from=::ffff:127\.0\.0\.2$/);
+  // Three servers run; the new limit is one.
+  assert.equal((await exchange(port!, 'x\n')).toString(), '');
+  await d.waitForLog(/FAIL: cat service_limit from=::ffff:127\.0\.0\.1$/);
 });

@@ -99,6 +99,20 @@ test('a bind name that does not resolve drops the service at the attribute line,
   }
 });
 
+test('a syntax error drops its entry with the error line only: no `removing` line, unlike a value error', async () => {
+  const ports = { broken: await freePort(), good: await freePort() };
+  const d = await startDaemon(internal('echo', ports.broken, '\tid = broken\n\tprotocol tcp\n') + internal('daytime', ports.good));
+  try {
+    const text = readFileSync(d.messages, 'utf8');
+    assert.match(text, /ERROR: Bad operator for attribute: protocol \[file=.*\] \[line=8\]$/m);
+    assert.match(text, /Started working: 1 available service$/m);
+    // xinetd drops the entry while parsing; only entries removed after parsing are named.
+    assert.doesNotMatch(text, /removing/);
+  } finally {
+    await d.stop();
+  }
+});
+
 test('an included file is named in a DEBUG line of the -filelog without -d', async () => {
   const port = await freePort();
   const d = await startDaemon((p) => `include ${p.dir}/more.conf\n`, { files: { 'more.conf': internal('echo', port) } });

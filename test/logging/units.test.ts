@@ -10,7 +10,7 @@ import { localSyslogLine } from '../../plugins/logging/syslog-sink.js';
 import { RepeatedStart } from '../../plugins/logging/repeated-start.js';
 import { DGRAM_IGNORE_MS, RepeatedDgramFail } from '../../plugins/logging/repeated-dgram-fail.js';
 
-const conn = (peer?: string) => ({ id: 1, service: { id: 'svc' } as ServiceConfig, peer: peer ? { address: peer, port: 5 } : undefined } as unknown as Connection);
+const conn = (peer?: string) => ({ id: 1, service: { id: 'svc' } as ServiceConfig, state: { config: { id: 'svc' } }, peer: peer ? { address: peer, port: 5 } : undefined } as unknown as Connection);
 const all = { success: new Set(['PID', 'HOST', 'EXIT', 'DURATION', 'TRAFFIC']), failure: new Set(['HOST']) };
 
 test('records in xinetd\'s order and spelling (reference 9.1)', () => {
