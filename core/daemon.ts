@@ -275,12 +275,15 @@ export class Daemon extends EventEmitter {
     try {
       next = await this.loadConfig({ sliceMs: RELOAD_SLICE_MS });
     } catch (error) {
-      this.message('error', `reconfiguration failed: ${(error as Error).message}`);
+      this.message('error', reloadFailureText(error as Error));
+      this.message('warning', 'reconfiguration failed');
       return undefined;
     }
     this.reportDiagnostics(next);
     if (next.fatal) {
-      this.message('error', 'reconfiguration failed: the default section has errors; keeping the running configuration');
+      // xinetd exits here (compatibility.md); the running configuration stays instead.
+      this.message('error', 'A fatal error was encountered while parsing the default section; keeping the running configuration');
+      this.message('warning', 'reconfiguration failed');
       return undefined;
     }
     this.message('notice', 'Swapping defaults');
@@ -578,6 +581,16 @@ export class Daemon extends EventEmitter {
 }
 
 const noop = () => {};
+
+/**
+ * Why a reload could not read its configuration. A main file that cannot be opened is told in
+ * xinetd's words (`open( F ) failed: No such file or directory (errno = 2)`).
+ */
+function reloadFailureText(error: Error): string {
+  const cause = (error as { cause?: unknown }).cause as (NodeJS.ErrnoException & { path?: string }) | undefined;
+  if (cause?.syscall === 'open' && cause.path !== undefined) return `open( ${cause.path} ) failed: ${systemErrorText(cause)}`;
+  return error.message;
+}
 
 /** How long a reload works before letting connections in (see loadConfig). */
 const RELOAD_SLICE_MS = 2;

@@ -153,8 +153,8 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
           }
         } catch (e) {
           if (!(e instanceof AttributeError)) throw e;
+          // The parser's message only: xinetd names no attribute here, its fatal message follows.
           diag(e.level, e.message, entry.at);
-          diag('error', `Error parsing attribute ${entry.attr} in the default section`, entry.at);
           fatal = true;
         }
       }

@@ -285,7 +285,6 @@ export function includeClassicFile(sink: ClassicSink, file: string, at: SourceLo
     report(sink, 'error', `Includes nested deeper than ${MAX_INCLUDE_DEPTH}: ${file} skipped`, at);
     return;
   }
-  report(sink, 'debug', `Reading included configuration file: ${file}`, at);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -293,6 +292,8 @@ export function includeClassicFile(sink: ClassicSink, file: string, at: SourceLo
     report(sink, 'error', `Unable to open included configuration file: ${file}`, at);
     return;
   }
+  // Only a file that could be opened is `Reading` (xinetd).
+  report(sink, 'debug', `Reading included configuration file: ${file}`, at);
   sink.files.push(file);
   withStack(sink, file, () => parseClassicText(text, file, sink));
 }

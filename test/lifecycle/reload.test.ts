@@ -77,16 +77,19 @@ test('a reload whose configuration cannot be read or is broken keeps the running
 
   renameSync(conf, `${conf}.away`);
   d.signal('SIGHUP');
-  const missing = (await waitForLines(d.messages, /reconfiguration failed/, 1))[0]!;
-  assert.ok(missing.includes(conf), missing);
+  // xinetd's words and levels: the open() error, then the WARNING.
+  assert.match((await waitForLines(d.messages, /reconfiguration failed/, 1))[0]!, /WARNING: reconfiguration failed$/);
+  const missing = await d.waitForMessage(/ERROR: open\(/);
+  assert.ok(missing.endsWith(`ERROR: open( ${conf} ) failed: No such file or directory (errno = 2)`), missing);
   assert.equal((await exchange(port!)).toString(), '[steady]\n');
 
-  // A value error in defaults is fatal for a configuration (xinetd refuses to run it).
+  // A value error in defaults is fatal for a configuration (xinetd refuses to run it, and exits).
   renameSync(`${conf}.away`, conf);
   const broken = await reload(d, ['defaults\n{\n\tumask = 999\n}\n', greeter('other', port!)].join('\n'), 2);
-  assert.match(broken, /reconfiguration failed/);
+  assert.match(broken, /WARNING: reconfiguration failed$/);
   const why = await d.waitForMessage(/umask argument is invalid/);
   assert.ok(why.endsWith(`[file=${conf}] [line=3]`), why);
+  await d.waitForMessage(/ERROR: A fatal error was encountered while parsing the default section; keeping the running configuration$/);
   assert.equal((await exchange(port!)).toString(), '[steady]\n');
 });
 
