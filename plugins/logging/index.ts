@@ -2,12 +2,14 @@ import { open } from 'node:fs/promises';
 import type { Daemon } from '../../core/daemon.js';
 import { definePlugin } from '../../core/plugin.js';
 import type { ServiceConfig } from '../../core/service-config.js';
+import type { ServiceState } from '../../core/service-state.js';
 import { defineLoggingAttributes, PLUGIN_NAME } from './attributes.js';
 import { daemonToSyslog } from './daemon-syslog.js';
 import { FileSink } from './file-sink.js';
 import { fileTimestamp, formatRecord } from './format.js';
 import { applyIdent } from './ident/index.js';
 import { jsonRecord } from './json-record.js';
+import { RepeatedDgramFail } from './repeated-dgram-fail.js';
 import { serviceRoute, type ServiceRoute } from './service-route.js';
 import { facilityCode } from './syslog-names.js';
 import { SyslogSinks } from './syslog-sink.js';
@@ -36,6 +38,14 @@ export default definePlugin<LoggingOptions>((options = {}) => ({
     const syslog = new SyslogSinks(options.syslogSocket ?? process.env.XINETD_TS_SYSLOG_SOCKET ?? '/dev/log', report);
     const files = new Map<string, FileSink>();
     const routes = new WeakMap<ServiceConfig, ServiceRoute | undefined>();
+    // Per service, not per configuration: xinetd's memory survives a reload that readjusts the
+    // service (and starts empty for a service started anew).
+    const dgramFails = new WeakMap<ServiceState, RepeatedDgramFail>();
+    const lastDgramFail = (state: ServiceState): RepeatedDgramFail => {
+      let last = dgramFails.get(state);
+      if (!last) dgramFails.set(state, (last = new RepeatedDgramFail()));
+      return last;
+    };
     const file = (path: string, caps?: { soft?: number; hard?: number; label: string }) => {
       let sink = files.get(path);
       if (!sink) files.set(path, (sink = new FileSink({ path, label: caps?.label ?? path, soft: caps?.soft, hard: caps?.hard, report })));
@@ -56,7 +66,7 @@ export default definePlugin<LoggingOptions>((options = {}) => ({
       if (route.json) file(route.json).write(jsonRecord(event));
       if (!route.file && !route.syslog) return;
       // After the JSON log, which keeps every record: the silencing is xinetd's, for its records.
-      if (route.lastDgramFail.silences(event)) return;
+      if (event.kind === 'fail' && lastDgramFail(event.conn.state).silences(event)) return;
       let line: string | undefined;
       let fileText: string;
       const last = route.lastStart;

@@ -1,7 +1,6 @@
 import type { ServiceConfig } from '../../core/service-config.js';
 import type { LoggingKeys, LogType, SyslogServer } from './attributes.js';
 import type { LogFlags } from './format.js';
-import { RepeatedDgramFail } from './repeated-dgram-fail.js';
 import { RepeatedStart } from './repeated-start.js';
 
 /** Where one service's records go, computed once per configuration generation. */
@@ -12,8 +11,6 @@ export interface ServiceRoute {
   readonly json?: string;
   /** The last START record's text, for the next identical one (see RepeatedStart). */
   readonly lastStart: RepeatedStart;
-  /** The last logged address refusal of a datagram, to silence its repeats (see RepeatedDgramFail). */
-  readonly lastDgramFail: RepeatedDgramFail;
 }
 
 export function serviceRoute(service: ServiceConfig, keys: LoggingKeys): ServiceRoute | undefined {
@@ -29,6 +26,5 @@ export function serviceRoute(service: ServiceConfig, keys: LoggingKeys): Service
     syslog: type?.kind === 'syslog' ? { facility: type.facility, level: type.level, server: v.get(keys.syslogServer) } : undefined,
     json,
     lastStart: new RepeatedStart(),
-    lastDgramFail: new RepeatedDgramFail(),
   };
 }

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, test } from 'node:test';
 import type dgram from 'node:dgram';
 import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { join } from 'node:path';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { nextDatagram, readToEnd, udpSocket } from '../helpers/internal-services.js';
 import { freePort } from '../helpers/net.js';
@@ -74,4 +76,28 @@ describe('repeated address refusals of datagrams', () => {
     }
     assert.equal((await d.logLines()).filter((l) => fail.test(l)).length, 2);
   });
+});
+
+test('the memory belongs to the service: a reload that readjusts it (its only_from edited) keeps it, as xinetd', async (t) => {
+  const port = await freePort();
+  const config = (log: string, onlyFrom: string) =>
+    `defaults\n{\n\tlog_type = FILE ${log}\n\tlog_on_success = HOST\n\tlog_on_failure = HOST\n}\n` + echo('ue', port, '').replace('only_from = 127.0.0.1', `only_from = ${onlyFrom}`);
+  const d = await startDaemon(({ log }) => config(log, '127.0.0.1'));
+  t.after(() => d.stop());
+  const a = await udpSocket(await freePort(), '127.0.0.2');
+  const marker = await udpSocket(0, '127.0.0.1');
+  t.after(() => [a, marker].forEach((s) => s.close()));
+  const fail = /: FAIL: ue address from=::ffff:127\.0\.0\.2$/;
+  a.send('1', port, '127.0.0.1');
+  await waitForLines(d.serviceLog, fail, 1);
+
+  writeFileSync(join(d.dir, 'xinetd.conf'), config(d.serviceLog, '127.0.0.1 127.0.0.3'));
+  d.signal('SIGHUP');
+  await waitForLines(d.messages, /Reconfigured: new=0 old=1 dropped=0/, 1);
+  a.send('2', port, '127.0.0.1');
+  marker.send('m', port, '127.0.0.1');
+  assert.equal((await nextDatagram(marker)).data.toString(), 'm');
+  await waitForLines(d.serviceLog, /: START: ue from=::ffff:127\.0\.0\.1$/, 1);
+  // The repeat from the same address and port, 60 s not over, writes nothing across the reload.
+  assert.equal((await d.logLines()).filter((l) => fail.test(l)).length, 1);
 });
