@@ -460,7 +460,8 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
     }
     const v6only = draft.fromDefaults.has(keys.v6only.name) ? undefined : (v.get(keys.v6only.name) as boolean | undefined);
     const sortedTypes = [...types].sort().join(',');
-    const identity = [id.toLowerCase(), socketType, protocol, port ?? 0, bind ?? '*', family, wait, sortedTypes, v6only ?? ''].join('|');
+    // v6only shapes only an IPv6 socket: on an IPv4 service an edit of it changes nothing.
+    const identity = [id.toLowerCase(), socketType, protocol, port ?? 0, bind ?? '*', family, wait, sortedTypes, family === 'IPv6' ? v6only ?? '' : ''].join('|');
     const config: ServiceConfig = Object.freeze({
       name,
       id,

@@ -196,3 +196,28 @@ test('a reload that narrows only_from and instances keeps the running servers it
   assert.equal((await exchange(port!, 'x\n')).toString(), '');
   await d.waitForLog(/FAIL: cat service_limit from=::ffff:127\.0\.0\.1$/);
 });
+
+test('v6only belongs to the socket of an IPv6 service (re-created, servers killed) and changes nothing for an IPv4 one (readjusted)', async (t) => {
+  const [p4, p6] = await freePorts(2);
+  const services = (extra: string[]) => [streamService('v4', p4!, '/bin/cat', ['flags = IPv4', ...extra]), streamService('v6', p6!, '/bin/cat', ['flags = IPv6', ...extra])];
+  const d = await startDaemon(({ log }) => [loggingDefaults(log), ...services([])].join('\n'));
+  t.after(() => d.stop());
+  const held = [await hold(p4!), await hold(p6!)];
+  t.after(() => held.forEach((c) => c.end()));
+  for (const c of held) {
+    c.socket.write('x\n');
+    await c.expect(/^x\n$/);
+  }
+  const v4 = pidOf(await d.waitForLog(/START: v4 pid=/));
+  const v6 = pidOf(await d.waitForLog(/START: v6 pid=/));
+
+  assert.match(await reload(d, [loggingDefaults(d.serviceLog), ...services(['v6only = yes'])].join('\n'), 1), /Reconfigured: new=1 old=1 dropped=1/);
+  await d.waitForMessage(/NOTICE: readjusting service v4$/);
+  await waitForGone(v6);
+  assert.ok(alive(v4), 'the IPv4 service kept its server');
+  held[0]!.socket.write('y\n');
+  await held[0]!.expect(/^x\ny\n$/);
+  // The IPv6 socket is what the configuration says now: IPv6 only.
+  assert.equal(await tryConnect(p6!, '127.0.0.1'), 'ECONNREFUSED');
+  assert.equal((await exchange(p6!, 'z\n', { host: '::1' })).toString(), 'z\n');
+});
