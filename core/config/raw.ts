@@ -28,6 +28,8 @@ export interface RawSection {
    * resolve reports it unless `disable = yes` came before it (xinetd skips the rest silently).
    */
   readonly broken?: Diagnostic;
+  /** With `broken`: the file ended before the entry's `}` (reported after it). */
+  readonly unclosed?: Diagnostic;
   /** Where the entry came from: the classic files or the inetd.conf compatibility layer. */
   readonly origin?: 'xinetd' | 'inetd';
 }

@@ -159,6 +159,7 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
         }
       }
       if (section.broken) diagnostics.push(section.broken);
+      if (section.unclosed) diagnostics.push(section.unclosed);
       continue;
     }
     drafts.push(startService(section));
@@ -243,6 +244,7 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
     }
     if (section.broken) {
       diagnostics.push({ ...section.broken, service: svc });
+      if (section.unclosed) diagnostics.push(section.unclosed);
       draft.errors++;
     }
     return draft;

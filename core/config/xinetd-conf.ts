@@ -71,12 +71,16 @@ class LineCursor {
   private index = 0;
   private readonly raw: readonly string[];
 
+  /** The file's last line: where xinetd reports what it finds missing at the end of the file. */
+  readonly end: SourceLocation;
+
   constructor(
     text: string,
     readonly file: string,
     private readonly sink: ClassicSink,
   ) {
     this.raw = text.split('\n');
+    this.end = { file, line: Math.max(1, this.raw.length - (text.endsWith('\n') ? 1 : 0)) };
   }
 
   next(): Line | undefined {
@@ -134,7 +138,7 @@ export function parseClassicText(text: string, file: string, sink: ClassicSink):
       report(sink, 'warning', "unexpected '}' outside of an entry; ignored", line.at);
     } else {
       report(sink, 'error', 'missing service keyword', line.at);
-      skipEntry(cursor, line.at, sink);
+      skipEntry(cursor, sink);
     }
   }
 }
@@ -151,11 +155,22 @@ function parseIncludeLine(line: Line, keyword: 'include' | 'includedir', sink: C
 }
 
 /** Skips lines up to and including the next lone `}`. */
-function skipEntry(cursor: LineCursor, start: SourceLocation, sink: ClassicSink, service?: string): void {
+function skipEntry(cursor: LineCursor, sink: ClassicSink, service?: string): void {
+  const unclosed = skipToClose(cursor, service);
+  if (unclosed) sink.diagnostics.push(unclosed);
+}
+
+/** Skips up to and including the next lone `}`; at the end of the file, the warning to give. */
+function skipToClose(cursor: LineCursor, service?: string): Diagnostic | undefined {
   for (let line = cursor.next(); line; line = cursor.next()) {
-    if (isLone(line, '}')) return;
+    if (isLone(line, '}')) return undefined;
   }
-  report(sink, 'warning', 'missing } in last service entry', start, service);
+  return unclosedEntry(cursor, service);
+}
+
+/** xinetd's warning for an entry the file ends in, at the file's last line. */
+function unclosedEntry(cursor: LineCursor, service?: string): Diagnostic {
+  return diagnostic('warning', 'missing } in last service entry', cursor.end, service);
 }
 
 /**
@@ -165,12 +180,14 @@ function skipEntry(cursor: LineCursor, start: SourceLocation, sink: ClassicSink,
 function openEntry(cursor: LineCursor, keywordLine: Line, label: string, sink: ClassicSink, service?: string): boolean {
   const line = cursor.next();
   if (!line) {
-    report(sink, 'error', 'incomplete entry', keywordLine.at, service);
+    // The file ends after the keyword line.
+    report(sink, 'error', `${label}: missing '{'`, cursor.end, service);
+    sink.diagnostics.push(unclosedEntry(cursor, service));
     return false;
   }
   if (isLone(line, '{')) return true;
   report(sink, 'error', `${label}: missing '{'`, keywordLine.at, service);
-  if (!isLone(line, '}')) skipEntry(cursor, keywordLine.at, sink, service);
+  if (!isLone(line, '}')) skipEntry(cursor, sink, service);
   return false;
 }
 
@@ -200,20 +217,22 @@ function parseService(cursor: LineCursor, line: Line, sink: ClassicSink): void {
   const name = line.tokens[1];
   if (name === undefined) {
     report(sink, 'error', 'service name missing', line.at);
-    skipEntry(cursor, line.at, sink);
+    skipEntry(cursor, sink);
     return;
   }
   if (!openEntry(cursor, line, `Service ${name}`, sink, name)) return;
   const body = readBody(cursor, name);
   if (body.kind === 'eof') {
-    report(sink, 'error', 'incomplete entry', line.at, name);
+    report(sink, 'error', 'incomplete entry', cursor.end, name);
+    sink.diagnostics.push(unclosedEntry(cursor, name));
     return;
   }
   const section = { kind: 'service' as const, name, entries: body.entries, at: line.at, origin: 'xinetd' as const };
   if (body.kind === 'syntax') {
-    // The resolver reports `broken` unless an earlier `disable = yes` silenced the entry.
-    sink.sections.push({ ...section, broken: body.error });
-    skipEntry(cursor, line.at, sink, name);
+    // The resolver reports `broken` (and then `unclosed`) unless an earlier `disable = yes`
+    // silenced the entry.
+    const unclosed = skipToClose(cursor, name);
+    sink.sections.push({ ...section, broken: body.error, ...(unclosed ? { unclosed } : {}) });
     return;
   }
   sink.sections.push(section);
@@ -223,13 +242,14 @@ function parseService(cursor: LineCursor, line: Line, sink: ClassicSink): void {
 function parseDefaults(cursor: LineCursor, line: Line, sink: ClassicSink, alreadySeen: boolean): boolean {
   if (alreadySeen) {
     report(sink, 'error', 'only 1 defaults entry is allowed. This entry will be ignored', line.at);
-    if (openEntry(cursor, line, 'defaults', sink)) skipEntry(cursor, line.at, sink);
+    if (openEntry(cursor, line, 'defaults', sink)) skipEntry(cursor, sink);
     return true;
   }
   if (!openEntry(cursor, line, 'defaults', sink)) return false;
   const body = readBody(cursor);
   if (body.kind === 'eof') {
-    report(sink, 'error', 'incomplete entry', line.at);
+    // No `missing }` warning after it for defaults (xinetd).
+    report(sink, 'error', 'incomplete entry', cursor.end);
     return false;
   }
   sink.sections.push({ kind: 'defaults', name: '', entries: body.entries, at: line.at, origin: 'xinetd' });
@@ -238,7 +258,7 @@ function parseDefaults(cursor: LineCursor, line: Line, sink: ClassicSink, alread
   // rest of the entry is garbage; a later `defaults` entry is then still accepted.
   sink.diagnostics.push(body.error);
   report(sink, 'error', 'missing service keyword', body.error.at ?? line.at);
-  skipEntry(cursor, line.at, sink);
+  skipEntry(cursor, sink);
   return false;
 }
 

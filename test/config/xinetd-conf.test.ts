@@ -172,17 +172,23 @@ describe('classic parser: top-level errors', () => {
     assert.deepEqual(shape(cfg), ['service b@7: ']);
   });
 
-  it('drops an entry cut by EOF with `incomplete entry`', () => {
-    const { cfg, file } = parseText('service a\n{\n}\nservice b\n{\n\twait = no\n');
-    assert.deepEqual(diags(cfg, file), ['error 4 incomplete entry']);
+  it('drops an entry cut by EOF with `incomplete entry` and `missing }`, at the last line (xinetd)', () => {
+    const { cfg, file } = parseText('service a\n{\n}\nservice b\n{\n\twait = no\n\n# end\n');
+    assert.deepEqual(diags(cfg, file), ['error 8 incomplete entry', 'warning 8 missing } in last service entry']);
     assert.deepEqual(shape(cfg), ['service a@1: ']);
     const early = parseText('service c\n');
-    assert.deepEqual(diags(early.cfg, early.file), ['error 1 incomplete entry']);
+    assert.deepEqual(diags(early.cfg, early.file), ["error 1 Service c: missing '{'", 'warning 1 missing } in last service entry']);
+    // No final newline: the last line is still the one the text ends in.
+    const cut = parseText('service d\n{\n\twait = no');
+    assert.deepEqual(diags(cut.cfg, cut.file), ['error 3 incomplete entry', 'warning 3 missing } in last service entry']);
+    // defaults gets no `missing }` after it.
+    const defaults = parseText('defaults\n{\n\tinstances = 5\n');
+    assert.deepEqual(diags(defaults.cfg, defaults.file), ['error 3 incomplete entry']);
   });
 
   it('reports EOF while skipping', () => {
     const { cfg, file } = parseText('junk here\n\twait = no\n');
-    assert.deepEqual(diags(cfg, file), ['error 1 missing service keyword', 'warning 1 missing } in last service entry']);
+    assert.deepEqual(diags(cfg, file), ['error 1 missing service keyword', 'warning 2 missing } in last service entry']);
     assert.deepEqual(cfg.sections, []);
   });
 
@@ -225,10 +231,12 @@ describe('classic parser: attribute syntax errors', () => {
     assert.deepEqual(shape(cfg), ['service a@1 BROKEN: disable = yes@3']);
   });
 
-  it('reports EOF while skipping a broken service', () => {
-    const { cfg, file } = parseText('service a\n{\n\tport=1\n');
-    assert.deepEqual(diags(cfg, file), ['warning 1 missing } in last service entry']);
+  it('reports EOF while skipping a broken service after its error, at the last line', () => {
+    const { cfg, file } = parseText('service a\n{\n\tport=1\n\twait = no\n');
+    // Both come from the resolver, in xinetd's order: the error, then the warning.
+    assert.deepEqual(diags(cfg, file), []);
     assert.equal(cfg.sections[0]?.broken?.message, 'Attribute port needs a space before operator');
+    assert.deepEqual(cfg.sections[0]?.unclosed, { level: 'warning', message: 'missing } in last service entry', at: { file, line: 4 }, service: 'a' });
   });
 
   it('keeps defaults attributes before a bad line and accepts a later defaults', () => {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -220,4 +220,42 @@ test('v6only belongs to the socket of an IPv6 service (re-created, servers kille
   // The IPv6 socket is what the configuration says now: IPv6 only.
   assert.equal(await tryConnect(p6!, '127.0.0.1'), 'ECONNREFUSED');
   assert.equal((await exchange(p6!, 'z\n', { host: '::1' })).toString(), 'z\n');
+});
+
+test('an includedir edit: a file cut before its } and one with a syntax error drop only their services; a removed file stops its service, an added one starts', async (t) => {
+  const [pA, pB, pC, pD, pE] = await freePorts(5);
+  const files = { a: greeter('a', pA!), b: cat('b', pB!), c: greeter('c', pC!), d: greeter('d', pD!) };
+  const d = await startDaemon(({ log, dir }) => {
+    mkdirSync(join(dir, 'xinetd.d'));
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, 'xinetd.d', name), text);
+    return [loggingDefaults(log), `includedir ${dir}/xinetd.d\n`].join('\n');
+  });
+  t.after(() => d.stop());
+  const dir = join(d.dir, 'xinetd.d');
+  const held = await hold(pB!);
+  t.after(() => held.end());
+  held.socket.write('x\n');
+  await held.expect(/^x\n$/);
+  const serverPid = pidOf(await d.waitForLog(/START: b pid=/));
+
+  // The edits a sysadmin gets wrong: b loses its closing brace, d gets `port=` and loses its brace too.
+  writeFileSync(join(dir, 'b'), files.b.replace(/\}\n$/, ''));
+  writeFileSync(join(dir, 'd'), files.d.replace('port = ', 'port=').replace(/\}\n$/, ''));
+  rmSync(join(dir, 'c'));
+  writeFileSync(join(dir, 'e'), greeter('e', pE!));
+  assert.match(await reload(d, readFileSync(join(d.dir, 'xinetd.conf'), 'utf8'), 1), /Reconfigured: new=1 old=1 dropped=3/);
+
+  await waitForGone(serverPid);
+  assert.equal((await exchange(pA!)).toString(), '[a]\n');
+  assert.equal((await exchange(pE!)).toString(), '[e]\n');
+  for (const port of [pB!, pC!, pD!]) assert.equal(await tryConnect(port, '127.0.0.1'), 'ECONNREFUSED');
+  // xinetd's words, at the file's last line, each warning right after its error.
+  const lines = readFileSync(d.messages, 'utf8').split('\n').map((l) => l.replace(/^.*?: (?=[A-Z]+: )/, ''));
+  const at = (file: string, line: number) => `[file=${join(dir, file)}] [line=${line}]`;
+  const expectPair = (first: string, second: string) => {
+    const i = lines.indexOf(first);
+    assert.ok(i >= 0 && lines[i + 1] === second, `${first}\n${second}\nin:\n${lines.join('\n')}`);
+  };
+  expectPair(`ERROR: incomplete entry ${at('b', 9)}`, `WARNING: missing } in last service entry ${at('b', 9)}`);
+  expectPair(`ERROR: Attribute port needs a space before operator ${at('d', 7)}`, `WARNING: missing } in last service entry ${at('d', 10)}`);
 });
