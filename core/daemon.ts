@@ -262,7 +262,9 @@ export class Daemon extends EventEmitter {
     this.#config = config;
     await this.hooks.ready.promise();
     for (const service of config.services) await this.#open(service);
-    const n = this.#services.size;
+    // As xinetd counts: services with a socket (tcpmux clients have none).
+    let n = 0;
+    for (const svc of this.#services.values()) if (!isMuxClient(svc.state.config)) n++;
     // xinetd's words after the version, for log patterns that match `started with ... options compiled in`.
     this.message('notice', `xinetd-ts ${VERSION} started with libwrap loadavg options compiled in.`);
     this.message('notice', `Started working: ${n} available service${n === 1 ? '' : 's'}`);
@@ -444,7 +446,7 @@ export class Daemon extends EventEmitter {
 
   async #open(config: ServiceConfig): Promise<void> {
     const svc: ActiveService = { state: new ServiceState(config), handle: undefined, watched: undefined, sessions: new Map(), inFlight: 0, resumeTimer: undefined };
-    if (config.port === 0 && (config.types.has('TCPMUX') || config.types.has('TCPMUXPLUS'))) {
+    if (isMuxClient(config)) {
       this.#services.set(config.identity, svc);
       return;
     }
@@ -577,6 +579,9 @@ export class Daemon extends EventEmitter {
 }
 
 const noop = () => {};
+
+/** A TCPMUX / TCPMUXPLUS service reached through tcpmux only: it has no socket of its own. */
+const isMuxClient = (config: ServiceConfig) => config.port === 0 && (config.types.has('TCPMUX') || config.types.has('TCPMUXPLUS'));
 
 /** How long a reload works before letting connections in (see loadConfig). */
 const RELOAD_SLICE_MS = 2;

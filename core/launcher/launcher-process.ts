@@ -442,11 +442,6 @@ export class LauncherProcess extends EventEmitter {
   }
 
   /**
-   * Start a server with the accepted socket as its fds 0, 1 and 2 (wait = no). Pending writes
-   * on the socket (a banner) are flushed first; the daemon's copy is closed once the launcher
-   * has it. Create the server with `pauseOnConnect: true` so no client data is read here.
-   */
-  /**
    * Start a server on an accepted descriptor that has no net.Socket (the native accept path).
    * The descriptor is this call's from now on: it travels with the command over the descriptor
    * channel and the daemon's copy is closed at once, or, without a channel, it is wrapped in a
@@ -458,12 +453,22 @@ export class LauncherProcess extends EventEmitter {
     return this.startServer((id) => [`spawn ${id} `, ...this.inlinePlanParts(plan)], undefined, undefined, fd);
   }
 
+  /**
+   * Start a server with the accepted socket as its fds 0, 1 and 2 (wait = no). Pending writes
+   * on the socket (a banner) are flushed first; the daemon's copy is closed once the launcher
+   * has it. Create the server with `pauseOnConnect: true` so no client data is read here.
+   */
   async launchWithSocket(socket: net.Socket, plan: LaunchPlan): Promise<RunningServer> {
     if (socket.writableLength > 0) {
       await new Promise<void>((resolve) => socket.write(Buffer.alloc(0), () => resolve()));
     }
     socket.pause();
-    return this.startServer((id) => `spawn ${id} ${this.planTokens(plan)}`, socket);
+    const running = this.startServer((id) => `spawn ${id} ${this.planTokens(plan)}`, socket);
+    // The object left its handle with the command. Destroyed once the server runs, it emits
+    // 'close', so whoever waits for the connection to leave the daemon (tcpmux's session) sees
+    // it go, after the server's START.
+    running.then(() => socket.destroy(), () => undefined);
+    return running;
   }
 
   /**
