@@ -262,7 +262,9 @@ export class Daemon extends EventEmitter {
     this.#config = config;
     await this.hooks.ready.promise();
     for (const service of config.services) await this.#open(service);
-    const n = this.#services.size;
+    // As xinetd counts: services with a socket (tcpmux clients have none).
+    let n = 0;
+    for (const svc of this.#services.values()) if (!isMuxClient(svc.state.config)) n++;
     // xinetd's words after the version, for log patterns that match `started with ... options compiled in`.
     this.message('notice', `xinetd-ts ${VERSION} started with libwrap loadavg options compiled in.`);
     this.message('notice', `Started working: ${n} available service${n === 1 ? '' : 's'}`);
@@ -449,8 +451,7 @@ export class Daemon extends EventEmitter {
   /** Start serving a service; false when its socket could not be made (the error is logged). */
   async #open(config: ServiceConfig): Promise<boolean> {
     const svc: ActiveService = { state: new ServiceState(config), handle: undefined, watched: undefined, sessions: new Map(), inFlight: 0, resumeTimer: undefined };
-    const socketless = config.port === 0 && (config.types.has('TCPMUX') || config.types.has('TCPMUXPLUS'));
-    if (!socketless && !(await this.#bind(svc))) return false;
+    if (!isMuxClient(config) && !(await this.#bind(svc))) return false;
     this.#services.set(config.identity, svc);
     return true;
   }
@@ -591,6 +592,9 @@ function reloadFailureText(error: Error): string {
   if (cause?.syscall === 'open' && cause.path !== undefined) return `open( ${cause.path} ) failed: ${systemErrorText(cause)}`;
   return error.message;
 }
+
+/** A TCPMUX / TCPMUXPLUS service reached through tcpmux only: it has no socket of its own. */
+const isMuxClient = (config: ServiceConfig) => config.port === 0 && (config.types.has('TCPMUX') || config.types.has('TCPMUXPLUS'));
 
 /** How long a reload works before letting connections in (see loadConfig). */
 const RELOAD_SLICE_MS = 2;

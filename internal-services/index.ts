@@ -7,6 +7,7 @@ import { isInternal, type ServiceConfig } from '../core/service-config.js';
 import { addBuiltinServices } from './builtins.js';
 import { answersAtOnce, bindService, type Serve } from './launch.js';
 import { isLoopback } from './loopback.js';
+import { tapPlusReply } from './tcpmux.js';
 import { INTERNAL_SERVICES_PLUGIN as PLUGIN_NAME, internalServices } from './registry.js';
 
 /**
@@ -48,5 +49,6 @@ export default definePlugin(() => ({
     });
 
     daemon.hooks.launch.tap({ name: PLUGIN_NAME, applies: (s) => bound.has(s) }, (conn) => bound.get(conn.service)?.(conn));
+    tapPlusReply(daemon, PLUGIN_NAME);
   },
 }));

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { AttributeKey } from '../core/config/attributes.js';
 import type { Daemon } from '../core/daemon.js';
 import type { ServiceConfig } from '../core/service-config.js';
 import type { InternalContext, InternalServiceSpec } from './define.js';
@@ -8,6 +9,8 @@ const GO = Buffer.from('+Go\r\n\0', 'latin1');
 const NOT_FOUND = Buffer.from('-Service name not found\r\n\0', 'latin1');
 /** xinetd does one read() of at most 1024 bytes. */
 const MAX_REQUEST = 1024;
+/** The banner plugin's attribute (values are keyed by name); without that plugin, never set. */
+const BANNER_FAIL = { name: 'banner_fail' } as AttributeKey<string>;
 
 /** The TCPMUX / TCPMUXPLUS service with this name (case-insensitive, by name, not id). */
 function muxClient(daemon: Daemon, name: string): ServiceConfig | undefined {
@@ -17,6 +20,13 @@ function muxClient(daemon: Daemon, name: string): ServiceConfig | undefined {
     if ((c.types.has('TCPMUX') || c.types.has('TCPMUXPLUS')) && c.name.toLowerCase() === wanted) return c;
   }
   return undefined;
+}
+
+/** The name in a `NAME\r\n` request: xinetd compares a C string, so it ends at a NUL byte. */
+function requestedName(request: Buffer): string {
+  const end = request.length - 2;
+  const nul = request.indexOf(0);
+  return request.toString('latin1', 0, nul >= 0 && nul < end ? nul : end);
 }
 
 function onRequest(ctx: InternalContext<Daemon>, socket: Socket, chunk: Buffer): void {
@@ -29,15 +39,15 @@ function onRequest(ctx: InternalContext<Daemon>, socket: Socket, chunk: Buffer):
     socket.destroy();
     return;
   }
-  const target = muxClient(daemon, request.toString('latin1', 0, n - 2));
+  const target = muxClient(daemon, requestedName(request));
   if (!target) {
     socket.end(NOT_FOUND);
     socket.destroySoon();
     return;
   }
-  if (target.types.has('TCPMUXPLUS')) socket.write(GO);
   // The named service's own pipeline (access, limits, launch, records) takes the socket over;
-  // its `banner` is never sent, as the accept was tcpmux's (its banner_success/fail are).
+  // its `banner` is never sent, as the accept was tcpmux's (its banner_success/fail are), and
+  // the `+Go` of TCPMUXPLUS goes out in front of them (tapPlusReply).
   void daemon.dispatch(target, socket, ctx.service).then((served) => {
     if (!served) socket.destroy();
   });
@@ -48,8 +58,30 @@ export const tcpmux: InternalServiceSpec<Daemon> = {
   name: 'tcpmux',
   setup: (_service, daemon) => daemon,
   stream: (socket, ctx) => {
-    socket.once('data', (chunk: Buffer) => onRequest(ctx, socket, chunk));
-    socket.once('end', () => socket.destroy());
+    // The client went away (EOF or an error) before any request: xinetd's words for it.
+    const unread = () => {
+      ctx.data.message('error', 'read failed');
+      socket.destroy();
+    };
+    socket.once('end', unread);
+    socket.once('error', unread);
+    socket.once('data', (chunk: Buffer) => {
+      socket.off('end', unread);
+      socket.off('error', unread);
+      onRequest(ctx, socket, chunk);
+    });
     socket.resume();
   },
 };
+
+/**
+ * `+Go\r\n\0` for a client tcpmux handed to a TCPMUXPLUS service, sent as xinetd 2.3.15 lets it
+ * out: in front of the first bytes that service sends (its banner_success or server when the
+ * client is admitted, its banner_fail when refused). A client refused silently gets no `+Go`:
+ * it must not be told the service is there for it. Runs before the banner plugin's tap.
+ */
+export function tapPlusReply(daemon: Daemon, pluginName: string): void {
+  daemon.hooks.decided.tap({ name: pluginName, stage: -100, applies: (s) => s.types.has('TCPMUXPLUS') }, (conn, decision) => {
+    if (conn.acceptedBy && (decision.admitted || conn.service.values.has(BANNER_FAIL))) conn.socket?.write(GO);
+  });
+}

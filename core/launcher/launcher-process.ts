@@ -158,7 +158,12 @@ export class LauncherProcess extends EventEmitter {
       await new Promise<void>((resolve) => socket.write(Buffer.alloc(0), () => resolve()));
     }
     socket.pause();
-    return this.startServer((id) => `spawn ${id} ${this.planTokens(plan)}`, socket);
+    const running = this.startServer((id) => `spawn ${id} ${this.planTokens(plan)}`, socket);
+    // The object left its handle with the command. Destroyed once the server runs, it emits
+    // 'close', so whoever waits for the connection to leave the daemon (tcpmux's session) sees
+    // it go, after the server's START.
+    running.then(() => socket.destroy(), () => undefined);
+    return running;
   }
 
   /**

@@ -1,4 +1,4 @@
-import { lookup } from 'node:dns/promises';
+import dns from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { RedirectTarget } from './attributes.js';
 
@@ -34,7 +34,23 @@ export function resolveNumeric(targets: readonly RedirectTarget[], bind: string 
   return Object.freeze(targets.map((t) => resolved(t, t.host, bind)));
 }
 
-/** Names are looked up (first address, as xinetd); a name that fails is reported and left out. */
+/**
+ * A name's address as xinetd takes it: the first IPv4 address, in the resolver's order (also for
+ * an IPv6 service). A name with no IPv4 address, which xinetd rejects, gets its first IPv6 one.
+ */
+async function addressOf(host: string): Promise<string> {
+  try {
+    return (await dns.lookup(host, { family: 4 })).address;
+  } catch (error) {
+    try {
+      return (await dns.lookup(host, { family: 6 })).address;
+    } catch {
+      throw error;
+    }
+  }
+}
+
+/** Names are looked up (see addressOf); a name that fails is reported and left out. */
 export async function resolveTargets(targets: readonly RedirectTarget[], bind: string | undefined, report: (message: string) => void): Promise<{ targets: readonly ResolvedTarget[]; complete: boolean }> {
   const out: ResolvedTarget[] = [];
   let complete = true;
@@ -44,7 +60,7 @@ export async function resolveTargets(targets: readonly RedirectTarget[], bind: s
       continue;
     }
     try {
-      out.push(resolved(t, (await lookup(t.host)).address, bind));
+      out.push(resolved(t, await addressOf(t.host), bind));
     } catch (error) {
       complete = false;
       report(`cannot resolve redirect host ${t.host}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
