@@ -15,6 +15,8 @@ interface CheckRow {
 }
 
 const show = (v: unknown): unknown => {
+  // JSON has no Infinity (it would print null); the configuration word says what it is.
+  if (v === Number.POSITIVE_INFINITY) return 'UNLIMITED';
   if (v instanceof Set) return [...v];
   if (v instanceof Map) return Object.fromEntries(v);
   return v;

@@ -3,7 +3,10 @@
  * (user names to ids, the argv) so the per-connection path only copies it.
  */
 export interface ResourceLimits {
-  /** Bytes; soft and hard are both set. 0 or absent = not set (xinetd's rule). */
+  /**
+   * Bytes (cpu: seconds); soft and hard are both set. 0 or absent = not set (xinetd's rule);
+   * Infinity = RLIM_INFINITY (`UNLIMITED`).
+   */
   readonly as?: number;
   readonly cpu?: number;
   readonly data?: number;

@@ -146,7 +146,8 @@ export function encodePlan(plan: LaunchPlan): string {
   if (rl) {
     for (const k of RLIMIT_KEYS) {
       const v = rl[k];
-      if (v !== undefined && v !== 0) add('rlimit', `${k}:${checkInt(`rlimit ${k}`, v, 0, Number.MAX_SAFE_INTEGER)}`);
+      if (v === undefined || v === 0) continue;
+      add('rlimit', `${k}:${v === Number.POSITIVE_INFINITY ? 'unlimited' : checkInt(`rlimit ${k}`, v, 0, Number.MAX_SAFE_INTEGER)}`);
     }
   }
   const s = t.join(' ');

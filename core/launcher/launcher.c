@@ -684,7 +684,10 @@ static int parse_plan(toks *t, int from, plan *p, const char **why) {
       int r;
       for (r = 0; r < RL_N; r++)
         if (!strcmp(v, rl_names[r])) break;
-      if (r == RL_N || parse_num(colon + 1, &n, 10)) goto bad;
+      if (r == RL_N) goto bad;
+      /* UNLIMITED: RLIM_INFINITY (nonzero, so it is set like any other value) */
+      if (!strcmp(colon + 1, "unlimited")) n = (unsigned long long)RLIM_INFINITY;
+      else if (parse_num(colon + 1, &n, 10)) goto bad;
       p->rl[r] = n;
     } else {
       continue; /* unknown keys are ignored (forward compatibility) */

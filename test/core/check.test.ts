@@ -169,6 +169,15 @@ test('the human-readable check prints a table and the effective attributes', asy
   assert.match(r.stdout, /^\s+server_args = -u$/m);
 });
 
+test('UNLIMITED values are shown as UNLIMITED, in the table and in JSON', async () => {
+  const file = conf(svc('u', UNLISTED(7122, '\trlimit_stack = UNLIMITED\n\tinstances = UNLIMITED')));
+  const r = await runCli(['check', '-f', file]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^\s+rlimit_stack = UNLIMITED$/m);
+  const { json } = await checkJson(file);
+  assert.equal(json.services[0]?.attributes?.rlimit_stack, 'UNLIMITED');
+});
+
 test('structured JSON and YAML configurations give the same services as the classic file', async () => {
   const dir = tempDir();
   writeFileSync(join(dir, 'x.json'), JSON.stringify({

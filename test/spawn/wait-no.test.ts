@@ -13,7 +13,7 @@ const MARK = 'xinetd-ts-e2e-mark';
 let d: RunningDaemon;
 const port: Record<string, number> = {};
 
-const NAMES = ['fds', 'argv', 'nameFirst', 'nameLast', 'literal', 'envAll', 'envEmpty', 'envAdded', 'creds', 'groupsYes', 'rootNice'] as const;
+const NAMES = ['fds', 'argv', 'nameFirst', 'nameLast', 'literal', 'envAll', 'envEmpty', 'envAdded', 'creds', 'unlimited', 'groupsYes', 'rootNice'] as const;
 
 before(async () => {
   const ports = await freePorts(NAMES.length);
@@ -29,6 +29,7 @@ before(async () => {
     streamService('env-empty', port.envEmpty!, '/usr/bin/env', ['passenv =', 'env = A=1 B=two']),
     streamService('env-added', port.envAdded!, '/usr/bin/env', ['env = A=1']),
     streamService('creds', port.creds!, fixture('limits.sh'), ['group = daemon', 'umask = 027', 'nice = 5', 'rlimit_cpu = 20', 'rlimit_files = 77', 'rlimit_as = 512M']),
+    streamService('unlimited', port.unlimited!, fixture('limits.sh'), ['rlimit_as = UNLIMITED', 'rlimit_cpu = UNLIMITED', 'rlimit_data = UNLIMITED', 'rlimit_rss = UNLIMITED', 'rlimit_stack = unlimited', 'rlimit_files = UNLIMITED']),
     streamService('groups-yes', port.groupsYes!, fixture('limits.sh'), ['group = daemon', 'groups = yes']),
     streamService('root-nice', port.rootNice!, fixture('limits.sh'), ['nice = -3'], 'root'),
   ].join('\n'), { env: { ...process.env, XTS_MARK: MARK } });
@@ -110,6 +111,13 @@ test('user, group, umask, nice and rlimits are applied before exec', async () =>
   assert.equal(Number(f.get('nice')), ownNice() + 5);
 });
 
+test('rlimit_* = UNLIMITED: RLIM_INFINITY, soft and hard; an impossible UNLIMITED (files) leaves the limit as it was', async () => {
+  const f = fields(await fetch('unlimited'));
+  for (const name of ['as', 'cpu', 'data', 'rss', 'stack', 'stack-hard']) assert.equal(f.get(name), 'unlimited', `${name}: ${JSON.stringify([...f])}`);
+  // setrlimit(RLIMIT_NOFILE, RLIM_INFINITY) fails (above nr_open), as under xinetd: soft = hard as usual.
+  assert.equal(f.get('nofile'), String(ownHardNofile()));
+});
+
 test('groups = yes: initgroups with the user name and its passwd gid', async () => {
   const f = fields(await fetch('groupsYes'));
   assert.equal(f.get('uid'), '65534');
@@ -134,4 +142,10 @@ function envOf(text: string): Map<string, string> {
 function ownNice(): number {
   const stat = readFileSync('/proc/self/stat', 'latin1');
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}
+
+/** This process's hard RLIMIT_NOFILE; the daemon inherits it, and servers get soft = hard. */
+function ownHardNofile(): number {
+  const line = readFileSync('/proc/self/limits', 'latin1').split('\n').find((l) => l.startsWith('Max open files'));
+  return Number(line?.split(/\s{2,}/)[2]);
 }
