@@ -61,7 +61,8 @@ export default definePlugin(() => ({
         baseEnv.set(service, wholeEnv);
         return;
       }
-      const base = names === undefined ? startEnv : startEnv.filter(([k]) => names.includes(k));
+      // As xinetd: passenv's variables in the order it names them (each once), then env's.
+      const base = names === undefined ? startEnv : [...new Set(names)].flatMap((name) => startEnv.filter(([k]) => k === name));
       const merged = new Map(base);
       for (const kv of service.values.get(env) ?? []) {
         const i = kv.indexOf('=');

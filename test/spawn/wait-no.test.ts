@@ -13,7 +13,7 @@ const MARK = 'xinetd-ts-e2e-mark';
 let d: RunningDaemon;
 const port: Record<string, number> = {};
 
-const NAMES = ['fds', 'argv', 'nameFirst', 'nameLast', 'literal', 'envAll', 'envEmpty', 'envAdded', 'creds', 'unlimited', 'groupsYes', 'rootNice'] as const;
+const NAMES = ['fds', 'argv', 'nameFirst', 'nameLast', 'literal', 'envAll', 'envEmpty', 'envAdded', 'envOrder', 'creds', 'unlimited', 'groupsYes', 'rootNice'] as const;
 
 before(async () => {
   const ports = await freePorts(NAMES.length);
@@ -28,6 +28,7 @@ before(async () => {
     streamService('env-all', port.envAll!, '/usr/bin/env'),
     streamService('env-empty', port.envEmpty!, '/usr/bin/env', ['passenv =', 'env = A=1 B=two']),
     streamService('env-added', port.envAdded!, '/usr/bin/env', ['env = A=1']),
+    streamService('env-order', port.envOrder!, '/usr/bin/env', ['passenv = XTS_MARK PATH XTS_MARK', 'env = Z=1 A=2 PATH=/bin']),
     streamService('creds', port.creds!, fixture('limits.sh'), ['group = daemon', 'umask = 027', 'nice = 5', 'rlimit_cpu = 20', 'rlimit_files = 77', 'rlimit_as = 512M']),
     streamService('unlimited', port.unlimited!, fixture('limits.sh'), ['rlimit_as = UNLIMITED', 'rlimit_cpu = UNLIMITED', 'rlimit_data = UNLIMITED', 'rlimit_rss = UNLIMITED', 'rlimit_stack = unlimited', 'rlimit_files = UNLIMITED']),
     streamService('groups-yes', port.groupsYes!, fixture('limits.sh'), ['group = daemon', 'groups = yes']),
@@ -97,6 +98,13 @@ test('env = A=1 is added to the daemon environment', async () => {
   assert.equal(env.get('A'), '1');
   assert.equal(env.get('XTS_MARK'), MARK);
   assert.equal(env.get('REMOTE_HOST'), '::ffff:127.0.0.1');
+});
+
+test('passenv: its variables in the order it lists them, each once, then env strings, then REMOTE_HOST', async () => {
+  // The daemon's environment has PATH before XTS_MARK; env overrides PATH where it stands.
+  const names = (await fetch('envOrder')).trim().split('\n').map((l) => l.slice(0, l.indexOf('=')));
+  assert.deepEqual(names, ['XTS_MARK', 'PATH', 'Z', 'A', 'REMOTE_HOST']);
+  assert.equal(envOf(await fetch('envOrder')).get('PATH'), '/bin');
 });
 
 test('user, group, umask, nice and rlimits are applied before exec', async () => {
