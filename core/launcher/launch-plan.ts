@@ -43,4 +43,6 @@ export interface ServerExit {
   readonly signal?: number;
   /** Set when the exec itself failed (the status is then 0, as xinetd reports it). */
   readonly execError?: string;
+  /** The errno of the exec (or credential) failure. */
+  readonly errno?: number;
 }

@@ -1070,6 +1070,10 @@ static void reap(void) {
                  strerror(c->rep.err));
         sb_tok(&b, t);
       }
+      /* the number too: xinetd's messages end in `(errno = N)` */
+      char en[16];
+      snprintf(en, sizeof en, " %d", c->rep.err);
+      sb_puts(&b, en);
       send_payload(b.p);
       free(b.p);
     }

@@ -88,9 +88,11 @@ export default definePlugin(() => ({
       };
       const started = (running: RunningServer): void => {
         const done = running.exited.then((exit): SessionEnd => {
-          if (exit.execError) daemon.message('error', `execv( ${plan.path} ) failed: ${exit.execError}`);
+          // xinetd's `%m`: `<strerror> (errno = N)`.
+          const errno = exit.errno !== undefined ? ` (errno = ${exit.errno})` : '';
+          if (exit.execError) daemon.message('error', `execv( ${plan.path} ) failed: ${exit.execError}${errno}`);
           // The launcher reports `setuid: <error>`; xinetd's child logs `setuid failed: <error>`.
-          if (exit.setupError) daemon.message('error', exit.setupError.replace(/^(\w+): /, '$1 failed: '));
+          if (exit.setupError) daemon.message('error', `${exit.setupError.replace(/^(\w+): /, '$1 failed: ')}${errno}`);
           return exit.signal !== undefined ? { signal: exit.signal } : { status: exit.status ?? 0 };
         });
         const session: Session = { pid: running.pid, done, stop: (signal) => running.kill(signal ?? 'SIGTERM') };
