@@ -889,6 +889,19 @@ static void child_fail(int rfd, int stage, int err, int status) {
   _exit(status);
 }
 
+/* As xinetd: a connection from an IPv4 client on a dual-stack socket becomes an AF_INET socket
+ * (IPV6_ADDRFORM), so the server's getpeername()/getsockname() show a.b.c.d, not ::ffff:a.b.c.d.
+ * Sockets without a peer (wait = yes: listening, unconnected UDP) are left alone. On failure (the
+ * client is already gone) the server sees the mapped form. */
+static void ipv4_form(int fd) {
+  struct sockaddr_storage peer;
+  socklen_t len = sizeof peer;
+  if (getpeername(fd, (struct sockaddr *)&peer, &len) < 0 || peer.ss_family != AF_INET6) return;
+  if (!IN6_IS_ADDR_V4MAPPED(&((struct sockaddr_in6 *)&peer)->sin6_addr)) return;
+  int af = AF_INET;
+  if (setsockopt(fd, IPPROTO_IPV6, IPV6_ADDRFORM, &af, sizeof af) < 0) { /* ignored */ }
+}
+
 /* In the child: set up and exec; never returns. rfd is the report pipe (fork) or -1 (vfork). */
 static void child_exec(int sockfd, int rfd, const plan *p) {
   reset_signals();
@@ -906,6 +919,7 @@ static void child_exec(int sockfd, int rfd, const plan *p) {
   for (int i = 0; i < 3; i++)
     if (sockfd != i && dup2(sockfd, i) < 0) child_fail(rfd, ST_DUP, errno, 1);
   close_above(rfd >= 0 ? 4 : 3);
+  ipv4_form(0);
   /* xinetd hands servers a blocking socket. */
   set_nonblock(0, 0);
   if (chdir("/") < 0) { /* ignore */ }

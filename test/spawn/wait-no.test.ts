@@ -13,7 +13,7 @@ const MARK = 'xinetd-ts-e2e-mark';
 let d: RunningDaemon;
 const port: Record<string, number> = {};
 
-const NAMES = ['fds', 'argv', 'nameFirst', 'nameLast', 'literal', 'envAll', 'envEmpty', 'envAdded', 'envOrder', 'creds', 'unlimited', 'groupsYes', 'rootNice'] as const;
+const NAMES = ['fds', 'addresses', 'argv', 'nameFirst', 'nameLast', 'literal', 'envAll', 'envEmpty', 'envAdded', 'envOrder', 'creds', 'unlimited', 'groupsYes', 'rootNice'] as const;
 
 before(async () => {
   const ports = await freePorts(NAMES.length);
@@ -21,6 +21,7 @@ before(async () => {
   d = await startDaemon(({ log }) => [
     loggingDefaults(log),
     streamService('fds', port.fds!, fixture('fds.sh')),
+    streamService('addresses', port.addresses!, fixture('addresses.sh')),
     streamService('argv', port.argv!, fixture('args.sh'), ['server_args = one two  three']),
     streamService('name-first', port.nameFirst!, '/bin/cat', ['flags = NAMEINARGS', 'server_args = FAKENAME /proc/self/cmdline']),
     streamService('name-last', port.nameLast!, '/bin/cat', ['server_args = OTHERNAME /proc/self/cmdline', 'flags = NAMEINARGS']),
@@ -61,6 +62,13 @@ test('no descriptor of the daemon leaks into the server', async () => {
   const extra = fds.filter((f) => f.fd > 2);
   assert.ok(extra.length <= 1, `unexpected descriptors: ${JSON.stringify(extra)}`);
   for (const f of extra) assert.match(f.target, /^\/proc\/\d+\/fd$/, `leaked descriptor ${f.fd} -> ${f.target}`);
+});
+
+test('an IPv4 client of the dual-stack socket: the server sees an AF_INET socket (IPV6_ADDRFORM, as xinetd)', async () => {
+  assert.equal((await exchange(port.addresses!)).toString(), 'peer AF_INET 127.0.0.1\nlocal AF_INET 127.0.0.1\n');
+  // REMOTE_HOST and the log keep xinetd's mapped form (the address as accepted).
+  assert.match(await d.waitForLog(/START: addresses pid=\d+ from=/), /from=::ffff:127\.0\.0\.1$/);
+  assert.equal((await exchange(port.addresses!, undefined, { host: '::1' })).toString(), 'peer AF_INET6 ::1\nlocal AF_INET6 ::1\n');
 });
 
 test('server_args become argv[1..], split on blanks', async () => {
