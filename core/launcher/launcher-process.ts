@@ -14,6 +14,7 @@ import type * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import { nativeAccept } from '../accept/native.js';
 import { nativePath } from '../native-path.js';
+import { bytesFromText } from '../raw-text.js';
 import type { LaunchPlan, ServerExit } from './launch-plan.js';
 import { RecentStarts } from './recent-starts.js';
 
@@ -80,11 +81,11 @@ for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.
 const HEX = '0123456789ABCDEF';
 const ALL_PLAIN = /^[A-Za-z0-9._/,:=+@-]*$/;
 
-/** Percent-encode one token (UTF-8 bytes outside the plain set become %XX). */
+/** Percent-encode one token (UTF-8 bytes outside the plain set become %XX; raw-text.ts bytes are kept). */
 export function encodeToken(value: string): string {
   // Most tokens (addresses, paths, numbers) need no escaping: returned as they are.
   if (ALL_PLAIN.test(value)) return value;
-  const bytes = Buffer.from(value, 'utf8');
+  const bytes = bytesFromText(value);
   let out = '';
   for (const b of bytes) {
     out += PLAIN[b] ? String.fromCharCode(b) : '%' + HEX[b >> 4] + HEX[b & 15];

@@ -2,6 +2,7 @@ import { AttributeError, type AttributeKey, type AttributeRegistry } from '../..
 import { DUMP_STAGE, shownElsewhere } from '../../core/config/attribute-dump.js';
 import { parseInteger } from '../../core/core-attributes.js';
 import type { NetDb } from '../../core/netdb.js';
+import { bytesFromText } from '../../core/raw-text.js';
 import { accessSync, constants } from 'node:fs';
 import { serverArgv } from './argv.js';
 
@@ -48,7 +49,7 @@ export function defineServerAttributes(registry: AttributeRegistry, netdb: () =>
       name: 'server', owner, arity: 1, where: 'service',
       parse(v) {
         try {
-          accessSync(v[0]!, constants.X_OK);
+          accessSync(bytesFromText(v[0]!), constants.X_OK);
         } catch {
           throw new AttributeError(`Server ${v[0]} is not executable`);
         }

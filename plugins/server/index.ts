@@ -6,6 +6,7 @@ import type { LaunchPlan, ResourceLimits } from '../../core/launcher/launch-plan
 import type { Launcher, RunningServer } from '../../core/launcher/launcher.js';
 import { definePlugin } from '../../core/plugin.js';
 import { takeDescriptor } from '../../core/accept/accepted-connection.js';
+import { bytesFromText } from '../../core/raw-text.js';
 import type { ServiceConfig } from '../../core/service-config.js';
 import type { Session, SessionEnd } from '../../core/session.js';
 import { serverArgv } from './argv.js';
@@ -29,7 +30,7 @@ export default definePlugin(() => ({
       if (!server) return report.error(`Must specify a server in ${service.id}`);
       if (!isAbsolute(server)) return report.error(`Server ${server} must be an absolute path`);
       try {
-        if (!statSync(server).isFile()) return report.error(`Server ${server} is not a regular file`);
+        if (!statSync(bytesFromText(server)).isFile()) return report.error(`Server ${server} is not a regular file`);
       } catch {
         return report.error(`Server ${server} is not executable`);
       }
