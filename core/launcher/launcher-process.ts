@@ -117,6 +117,12 @@ function checkString(what: string, s: string): string {
   return s;
 }
 
+/** A bigint rlimit: below RLIM_INFINITY (2^64 - 1, which is written `unlimited`). */
+function checkBig(what: string, n: bigint): string {
+  if (n < 0n || n >= (1n << 64n) - 1n) throw new RangeError(`launch plan: bad ${what} ${n}`);
+  return n.toString();
+}
+
 function checkInt(what: string, n: number, min: number, max: number): number {
   if (!Number.isInteger(n) || n < min || n > max) throw new RangeError(`launch plan: bad ${what} ${n}`);
   return n;
@@ -148,7 +154,7 @@ export function encodePlan(plan: LaunchPlan): string {
     for (const k of RLIMIT_KEYS) {
       const v = rl[k];
       if (v === undefined || v === 0) continue;
-      add('rlimit', `${k}:${v === Number.POSITIVE_INFINITY ? 'unlimited' : checkInt(`rlimit ${k}`, v, 0, Number.MAX_SAFE_INTEGER)}`);
+      add('rlimit', `${k}:${v === Number.POSITIVE_INFINITY ? 'unlimited' : typeof v === 'bigint' ? checkBig(`rlimit ${k}`, v) : checkInt(`rlimit ${k}`, v, 0, Number.MAX_SAFE_INTEGER)}`);
     }
   }
   const s = t.join(' ');

@@ -47,7 +47,7 @@ export default definePlugin(() => ({
       const args = v.get(keys.serverArgs) ?? [];
       const nameInArgs = service.flags.has('NAMEINARGS');
       if (nameInArgs && args.length === 0) return report.error(`Service ${service.id} has NAMEINARGS but no server_args`);
-      const rlimits: Record<string, number> = {};
+      const rlimits: Record<string, number | bigint> = {};
       for (const [name, key] of Object.entries(keys.rlimits)) {
         const n = v.get(key);
         if (n !== undefined && n !== 0) rlimits[name] = n;

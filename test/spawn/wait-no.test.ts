@@ -13,7 +13,7 @@ const MARK = 'xinetd-ts-e2e-mark';
 let d: RunningDaemon;
 const port: Record<string, number> = {};
 
-const NAMES = ['fds', 'addresses', 'argv', 'nameFirst', 'nameLast', 'literal', 'envAll', 'envEmpty', 'envAdded', 'envOrder', 'creds', 'unlimited', 'groupsYes', 'rootNice'] as const;
+const NAMES = ['fds', 'addresses', 'argv', 'nameFirst', 'nameLast', 'literal', 'envAll', 'envEmpty', 'envAdded', 'envOrder', 'creds', 'unlimited', 'huge', 'groupsYes', 'rootNice'] as const;
 
 before(async () => {
   const ports = await freePorts(NAMES.length);
@@ -32,6 +32,7 @@ before(async () => {
     streamService('env-order', port.envOrder!, '/usr/bin/env', ['passenv = XTS_MARK PATH XTS_MARK', 'env = Z=1 A=2 PATH=/bin']),
     streamService('creds', port.creds!, fixture('limits.sh'), ['group = daemon', 'umask = 027', 'nice = 5', 'rlimit_cpu = 20', 'rlimit_files = 77', 'rlimit_as = 512M']),
     streamService('unlimited', port.unlimited!, fixture('limits.sh'), ['rlimit_as = UNLIMITED', 'rlimit_cpu = UNLIMITED', 'rlimit_data = UNLIMITED', 'rlimit_rss = UNLIMITED', 'rlimit_stack = unlimited', 'rlimit_files = UNLIMITED']),
+    streamService('huge', port.huge!, fixture('limits.sh'), ['rlimit_cpu = 9007199254740993', 'rlimit_data = -1', 'rlimit_stack = +16384K']),
     streamService('groups-yes', port.groupsYes!, fixture('limits.sh'), ['group = daemon', 'groups = yes']),
     streamService('root-nice', port.rootNice!, fixture('limits.sh'), ['nice = -3'], 'root'),
   ].join('\n'), { env: { ...process.env, XTS_MARK: MARK } });
@@ -132,6 +133,13 @@ test('rlimit_* = UNLIMITED: RLIM_INFINITY, soft and hard; an impossible UNLIMITE
   for (const name of ['as', 'cpu', 'data', 'rss', 'stack', 'stack-hard']) assert.equal(f.get(name), 'unlimited', `${name}: ${JSON.stringify([...f])}`);
   // setrlimit(RLIMIT_NOFILE, RLIM_INFINITY) fails (above nr_open), as under xinetd: soft = hard as usual.
   assert.equal(f.get('nofile'), String(ownHardNofile()));
+});
+
+test('rlimit_* values are 64-bit as in xinetd: beyond 2^53 exactly, a sign allowed, -1 is RLIM_INFINITY', async () => {
+  const f = fields(await fetch('huge'));
+  assert.equal(f.get('cpu'), '9007199254740993');
+  assert.equal(f.get('data'), 'unlimited');
+  assert.equal(f.get('stack'), '16384');
 });
 
 test('groups = yes: initgroups with the user name and its passwd gid', async () => {
