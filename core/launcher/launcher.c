@@ -760,8 +760,8 @@ static void forget_plan(const char *key) {
 
 /* ------------------------------------------------------------ children */
 
-enum { ST_EXEC = 1, ST_SETGID, ST_GROUPS, ST_SETUID, ST_DUP };
-static const char *const stage_names[] = {"", "execve", "setgid", "setgroups", "setuid", "dup2"};
+enum { ST_EXEC = 1, ST_SETGID, ST_GROUPS, ST_SETUID, ST_DUP, ST_GETPW };
+static const char *const stage_names[] = {"", "execve", "setgid", "setgroups", "setuid", "dup2", "getpwuid"};
 
 typedef struct {
   int stage, err;
@@ -926,10 +926,12 @@ static void child_exec(int sockfd, int rfd, const plan *p) {
 
   if (p->has_gid && setgid(p->gid) < 0) child_fail(rfd, ST_SETGID, errno, 1);
   if (p->initgroups_name) {
-    /* As xinetd: the user's own passwd gid joins the supplementary groups, whatever `group` is. */
+    /* As xinetd: the user's own passwd gid joins the supplementary groups, whatever `group` is;
+     * a user without a passwd entry (a bare uid) cannot have them: the server is not started. */
+    errno = 0;
     struct passwd *pw = getpwnam(p->initgroups_name);
-    gid_t g = pw ? pw->pw_gid : p->has_gid ? p->gid : getgid();
-    if (initgroups(p->initgroups_name, g) < 0) child_fail(rfd, ST_GROUPS, errno, 1);
+    if (!pw) child_fail(rfd, ST_GETPW, errno, 1);
+    if (initgroups(p->initgroups_name, pw->pw_gid) < 0) child_fail(rfd, ST_GROUPS, errno, 1);
   } else if (p->has_groups) {
     if (setgroups((size_t)p->ngroups, p->groups) < 0) child_fail(rfd, ST_GROUPS, errno, 1);
   }
@@ -1080,7 +1082,7 @@ static void reap(void) {
         sb_putc(&b, ' ');
         char t[256];
         int s = c->rep.stage;
-        snprintf(t, sizeof t, "%s: %s", (s > 0 && s <= ST_DUP) ? stage_names[s] : "setup",
+        snprintf(t, sizeof t, "%s: %s", (s > 0 && s <= ST_GETPW) ? stage_names[s] : "setup",
                  strerror(c->rep.err));
         sb_tok(&b, t);
       }

@@ -92,8 +92,12 @@ export default definePlugin(() => ({
           // xinetd's `%m`: `<strerror> (errno = N)`.
           const errno = exit.errno !== undefined ? ` (errno = ${exit.errno})` : '';
           if (exit.execError) daemon.message('error', `execv( ${plan.path} ) failed: ${exit.execError}${errno}`);
-          // The launcher reports `setuid: <error>`; xinetd's child logs `setuid failed: <error>`.
-          if (exit.setupError) daemon.message('error', `${exit.setupError.replace(/^(\w+): /, '$1 failed: ')}${errno}`);
+          // The launcher reports `setuid: <error>`; xinetd's child logs `setuid failed: <error>`,
+          // and `getpwuid( UID ) (service=ID) failed: <error>` for groups = yes without a passwd entry.
+          if (exit.setupError) {
+            const what = exit.setupError.startsWith('getpwuid: ') ? `getpwuid( ${plan.uid} ) (service=${conn.service.id})` : '$1';
+            daemon.message('error', `${exit.setupError.replace(/^(\w+): /, `${what} failed: `)}${errno}`);
+          }
           return exit.signal !== undefined ? { signal: exit.signal } : { status: exit.status ?? 0 };
         });
         const session: Session = { pid: running.pid, done, stop: (signal) => running.kill(signal ?? 'SIGTERM') };

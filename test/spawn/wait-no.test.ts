@@ -13,7 +13,7 @@ const MARK = 'xinetd-ts-e2e-mark';
 let d: RunningDaemon;
 const port: Record<string, number> = {};
 
-const NAMES = ['fds', 'addresses', 'argv', 'nameFirst', 'nameLast', 'literal', 'envAll', 'envEmpty', 'envAdded', 'envOrder', 'creds', 'unlimited', 'huge', 'groupsYes', 'rootNice'] as const;
+const NAMES = ['fds', 'addresses', 'argv', 'nameFirst', 'nameLast', 'literal', 'envAll', 'envEmpty', 'envAdded', 'envOrder', 'creds', 'unlimited', 'huge', 'groupsYes', 'groupsNoPasswd', 'rootNice'] as const;
 
 before(async () => {
   const ports = await freePorts(NAMES.length);
@@ -34,6 +34,7 @@ before(async () => {
     streamService('unlimited', port.unlimited!, fixture('limits.sh'), ['rlimit_as = UNLIMITED', 'rlimit_cpu = UNLIMITED', 'rlimit_data = UNLIMITED', 'rlimit_rss = UNLIMITED', 'rlimit_stack = unlimited', 'rlimit_files = UNLIMITED']),
     streamService('huge', port.huge!, fixture('limits.sh'), ['rlimit_cpu = 9007199254740993', 'rlimit_data = -1', 'rlimit_stack = +16384K']),
     streamService('groups-yes', port.groupsYes!, fixture('limits.sh'), ['group = daemon', 'groups = yes']),
+    streamService('groups-nopw', port.groupsNoPasswd!, fixture('args.sh'), ['groups = yes', 'server_args = never'], '4242'),
     streamService('root-nice', port.rootNice!, fixture('limits.sh'), ['nice = -3'], 'root'),
   ].join('\n'), { env: { ...process.env, XTS_MARK: MARK } });
 });
@@ -148,6 +149,12 @@ test('groups = yes: initgroups with the user name and its passwd gid', async () 
   assert.equal(f.get('gid'), '1');
   // initgroups("nobody", 65534): nobody's primary group becomes a supplementary one.
   assert.deepEqual(f.get('groups')?.split(' ').sort(), ['1', '65534']);
+});
+
+test('groups = yes for a uid without a passwd entry: not started, logged as xinetd does, EXIT status=1', async () => {
+  assert.equal(await fetch('groupsNoPasswd'), '', 'the client is closed without output');
+  assert.match(await d.waitForMessage(/getpwuid/), /ERROR: getpwuid\( 4242 \) \(service=groups-nopw\) failed: Success \(errno = 0\)$/);
+  assert.match(await d.waitForLog(/EXIT: groups-nopw /), /EXIT: groups-nopw status=1 pid=\d+$/);
 });
 
 test('a root service may lower its nice value; umask defaults to the daemon umask | 022', async () => {
