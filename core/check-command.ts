@@ -15,6 +15,9 @@ interface CheckRow {
 }
 
 const show = (v: unknown): unknown => {
+  // JSON has no Infinity (it would print null) and no bigint (it would throw).
+  if (v === Number.POSITIVE_INFINITY) return 'UNLIMITED';
+  if (typeof v === 'bigint') return v.toString();
   if (v instanceof Set) return [...v];
   if (v instanceof Map) return Object.fromEntries(v);
   return v;

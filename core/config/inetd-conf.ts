@@ -12,6 +12,7 @@
  * - `tcp4`/`udp4`/`tcp6`/`udp6` protocols become `tcp`/`udp` plus the IPv4/IPv6 flag.
  */
 import { readFileSync } from 'node:fs';
+import { textFromBytes } from '../raw-text.js';
 import path from 'node:path';
 import type { Diagnostic, RawEntry, RawSection, SourceLocation } from './raw.js';
 
@@ -92,7 +93,7 @@ export function parseInetdConf(file: string): { sections: RawSection[]; diagnost
   const abs = path.resolve(file);
   let text: string;
   try {
-    text = readFileSync(abs, 'utf8');
+    text = textFromBytes(readFileSync(abs));
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return { sections: [], diagnostics: [] };
     return { sections: [], diagnostics: [{ level: 'error', message: `Unable to read ${abs}`, at: { file: abs, line: 1 } }] };

@@ -12,6 +12,7 @@
  *   consume it and go on to swallow the next entry).
  */
 import { readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { textFromBytes } from '../raw-text.js';
 import path from 'node:path';
 import { XinetdError } from '../errors.js';
 import type {
@@ -45,7 +46,7 @@ export function parseClassicConfig(mainFile: string): RawConfig {
   const file = path.resolve(mainFile);
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = textFromBytes(readFileSync(file));
   } catch (cause) {
     throw new XinetdError('XI_ERR_CONFIG_UNREADABLE', `Cannot read configuration file ${file}: ${errorText(cause)}`, {
       cause,
@@ -307,7 +308,7 @@ export function includeClassicFile(sink: ClassicSink, file: string, at: SourceLo
   }
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = textFromBytes(readFileSync(file));
   } catch {
     report(sink, 'error', `Unable to open included configuration file: ${file}`, at);
     return;

@@ -2,14 +2,19 @@
  * What the launcher needs to start one server: everything is resolved at configuration time
  * (user names to ids, the argv) so the per-connection path only copies it.
  */
+export type RlimitValue = number | bigint;
+
 export interface ResourceLimits {
-  /** Bytes; soft and hard are both set. 0 or absent = not set (xinetd's rule). */
-  readonly as?: number;
-  readonly cpu?: number;
-  readonly data?: number;
-  readonly rss?: number;
-  readonly stack?: number;
-  readonly nofile?: number;
+  /**
+   * Bytes (cpu: seconds); soft and hard are both set. 0 or absent = not set (xinetd's rule);
+   * Infinity = RLIM_INFINITY (`UNLIMITED`); a bigint for values beyond 2^53 (below 2^64 - 1).
+   */
+  readonly as?: RlimitValue;
+  readonly cpu?: RlimitValue;
+  readonly data?: RlimitValue;
+  readonly rss?: RlimitValue;
+  readonly stack?: RlimitValue;
+  readonly nofile?: RlimitValue;
 }
 
 export interface LaunchPlan {
@@ -40,4 +45,6 @@ export interface ServerExit {
   readonly signal?: number;
   /** Set when the exec itself failed (the status is then 0, as xinetd reports it). */
   readonly execError?: string;
+  /** The errno of the exec (or credential) failure. */
+  readonly errno?: number;
 }

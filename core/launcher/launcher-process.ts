@@ -442,14 +442,13 @@ export class LauncherProcess extends EventEmitter {
         p.reject(new Error(`cannot start server: ${t[2] ?? 'unknown error'}`));
         return;
       }
-      case 'execfail': {
-        const s = this.servers.get(t[1]);
-        if (s) s.execError = t[2];
-        return;
-      }
+      case 'execfail':
       case 'setupfail': {
         const s = this.servers.get(t[1]);
-        if (s) s.setupError = t[2];
+        if (!s) return;
+        if (t[0] === 'execfail') s.execError = t[2];
+        else s.setupError = t[2];
+        if (t[3] !== undefined) s.errno = Number(t[3]);
         return;
       }
       case 'exit': {
@@ -461,6 +460,7 @@ export class LauncherProcess extends EventEmitter {
           ...(t[3] === 'signal' ? { signal: n } : { status: n }),
           ...(s.execError !== undefined ? { execError: s.execError } : {}),
           ...(s.setupError !== undefined ? { setupError: s.setupError } : {}),
+          ...(s.errno !== undefined ? { errno: s.errno } : {}),
         };
         if (s.watched && s.watched.state === 'running') s.watched.state = 'watching';
         s.finish(e);

@@ -684,7 +684,10 @@ static int parse_plan(toks *t, int from, plan *p, const char **why) {
       int r;
       for (r = 0; r < RL_N; r++)
         if (!strcmp(v, rl_names[r])) break;
-      if (r == RL_N || parse_num(colon + 1, &n, 10)) goto bad;
+      if (r == RL_N) goto bad;
+      /* UNLIMITED: RLIM_INFINITY (nonzero, so it is set like any other value) */
+      if (!strcmp(colon + 1, "unlimited")) n = (unsigned long long)RLIM_INFINITY;
+      else if (parse_num(colon + 1, &n, 10)) goto bad;
       p->rl[r] = n;
     } else {
       continue; /* unknown keys are ignored (forward compatibility) */
@@ -757,8 +760,8 @@ static void forget_plan(const char *key) {
 
 /* ------------------------------------------------------------ children */
 
-enum { ST_EXEC = 1, ST_SETGID, ST_GROUPS, ST_SETUID, ST_DUP };
-static const char *const stage_names[] = {"", "execve", "setgid", "setgroups", "setuid", "dup2"};
+enum { ST_EXEC = 1, ST_SETGID, ST_GROUPS, ST_SETUID, ST_DUP, ST_GETPW };
+static const char *const stage_names[] = {"", "execve", "setgid", "setgroups", "setuid", "dup2", "getpwuid"};
 
 typedef struct {
   int stage, err;
@@ -886,6 +889,19 @@ static void child_fail(int rfd, int stage, int err, int status) {
   _exit(status);
 }
 
+/* As xinetd: a connection from an IPv4 client on a dual-stack socket becomes an AF_INET socket
+ * (IPV6_ADDRFORM), so the server's getpeername()/getsockname() show a.b.c.d, not ::ffff:a.b.c.d.
+ * Sockets without a peer (wait = yes: listening, unconnected UDP) are left alone. On failure (the
+ * client is already gone) the server sees the mapped form. */
+static void ipv4_form(int fd) {
+  struct sockaddr_storage peer;
+  socklen_t len = sizeof peer;
+  if (getpeername(fd, (struct sockaddr *)&peer, &len) < 0 || peer.ss_family != AF_INET6) return;
+  if (!IN6_IS_ADDR_V4MAPPED(&((struct sockaddr_in6 *)&peer)->sin6_addr)) return;
+  int af = AF_INET;
+  if (setsockopt(fd, IPPROTO_IPV6, IPV6_ADDRFORM, &af, sizeof af) < 0) { /* ignored */ }
+}
+
 /* In the child: set up and exec; never returns. rfd is the report pipe (fork) or -1 (vfork). */
 static void child_exec(int sockfd, int rfd, const plan *p) {
   reset_signals();
@@ -903,16 +919,19 @@ static void child_exec(int sockfd, int rfd, const plan *p) {
   for (int i = 0; i < 3; i++)
     if (sockfd != i && dup2(sockfd, i) < 0) child_fail(rfd, ST_DUP, errno, 1);
   close_above(rfd >= 0 ? 4 : 3);
+  ipv4_form(0);
   /* xinetd hands servers a blocking socket. */
   set_nonblock(0, 0);
   if (chdir("/") < 0) { /* ignore */ }
 
   if (p->has_gid && setgid(p->gid) < 0) child_fail(rfd, ST_SETGID, errno, 1);
   if (p->initgroups_name) {
-    /* As xinetd: the user's own passwd gid joins the supplementary groups, whatever `group` is. */
+    /* As xinetd: the user's own passwd gid joins the supplementary groups, whatever `group` is;
+     * a user without a passwd entry (a bare uid) cannot have them: the server is not started. */
+    errno = 0;
     struct passwd *pw = getpwnam(p->initgroups_name);
-    gid_t g = pw ? pw->pw_gid : p->has_gid ? p->gid : getgid();
-    if (initgroups(p->initgroups_name, g) < 0) child_fail(rfd, ST_GROUPS, errno, 1);
+    if (!pw) child_fail(rfd, ST_GETPW, errno, 1);
+    if (initgroups(p->initgroups_name, pw->pw_gid) < 0) child_fail(rfd, ST_GROUPS, errno, 1);
   } else if (p->has_groups) {
     if (setgroups((size_t)p->ngroups, p->groups) < 0) child_fail(rfd, ST_GROUPS, errno, 1);
   }
@@ -1063,10 +1082,14 @@ static void reap(void) {
         sb_putc(&b, ' ');
         char t[256];
         int s = c->rep.stage;
-        snprintf(t, sizeof t, "%s: %s", (s > 0 && s <= ST_DUP) ? stage_names[s] : "setup",
+        snprintf(t, sizeof t, "%s: %s", (s > 0 && s <= ST_GETPW) ? stage_names[s] : "setup",
                  strerror(c->rep.err));
         sb_tok(&b, t);
       }
+      /* the number too: xinetd's messages end in `(errno = N)` */
+      char en[16];
+      snprintf(en, sizeof en, " %d", c->rep.err);
+      sb_puts(&b, en);
       send_payload(b.p);
       free(b.p);
     }

@@ -39,6 +39,7 @@ export class LaunchedServer implements RunningServer {
   readonly exited: Promise<LauncherServerExit>;
   execError?: string;
   setupError?: string;
+  errno?: number;
   done = false;
   /** Set when the launcher died: we poll /proc instead. */
   orphanStart?: string;

@@ -2,6 +2,7 @@
  * The text of the launcher's wire protocol (docs/launcher.md, "Wire protocol"): every token is
  * percent-encoded, and a launch plan travels as `key=value` tokens.
  */
+import { bytesFromText } from '../raw-text.js';
 import type { LaunchPlan } from './launch-plan.js';
 
 /** The longest message we send; the launcher drops lines over 1 MiB. */
@@ -14,11 +15,11 @@ for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.
 const HEX = '0123456789ABCDEF';
 const ALL_PLAIN = /^[A-Za-z0-9._/,:=+@-]*$/;
 
-/** Percent-encode one token (UTF-8 bytes outside the plain set become %XX). */
+/** Percent-encode one token (UTF-8 bytes outside the plain set become %XX; raw-text.ts bytes are kept). */
 export function encodeToken(value: string): string {
   // Most tokens (addresses, paths, numbers) need no escaping: returned as they are.
   if (ALL_PLAIN.test(value)) return value;
-  const bytes = Buffer.from(value, 'utf8');
+  const bytes = bytesFromText(value);
   let out = '';
   for (const b of bytes) {
     out += PLAIN[b] ? String.fromCharCode(b) : '%' + HEX[b >> 4] + HEX[b & 15];
@@ -48,6 +49,12 @@ export function decodeToken(token: string): string {
 function checkString(what: string, s: string): string {
   if (typeof s !== 'string' || s.includes('\0')) throw new TypeError(`launch plan: ${what} must be a string without NUL`);
   return s;
+}
+
+/** A bigint rlimit: below RLIM_INFINITY (2^64 - 1, which is written `unlimited`). */
+function checkBig(what: string, n: bigint): string {
+  if (n < 0n || n >= (1n << 64n) - 1n) throw new RangeError(`launch plan: bad ${what} ${n}`);
+  return n.toString();
 }
 
 function checkInt(what: string, n: number, min: number, max: number): number {
@@ -81,7 +88,8 @@ export function encodePlan(plan: LaunchPlan): string {
   if (rl) {
     for (const k of RLIMIT_KEYS) {
       const v = rl[k];
-      if (v !== undefined && v !== 0) add('rlimit', `${k}:${checkInt(`rlimit ${k}`, v, 0, Number.MAX_SAFE_INTEGER)}`);
+      if (v === undefined || v === 0) continue;
+      add('rlimit', `${k}:${v === Number.POSITIVE_INFINITY ? 'unlimited' : typeof v === 'bigint' ? checkBig(`rlimit ${k}`, v) : checkInt(`rlimit ${k}`, v, 0, Number.MAX_SAFE_INTEGER)}`);
     }
   }
   const s = t.join(' ');

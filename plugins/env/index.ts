@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { DUMP_STAGE } from '../../core/config/attribute-dump.js';
 import { AttributeError } from '../../core/config/attributes.js';
 import type { Daemon } from '../../core/daemon.js';
 import { peerText } from '../../core/connection.js';
 import { definePlugin } from '../../core/plugin.js';
+import { textFromBytes } from '../../core/raw-text.js';
 import type { ServiceConfig } from '../../core/service-config.js';
 
 const PLUGIN_NAME = 'xinetd-ts:env';
@@ -17,7 +19,9 @@ const PRIVATE = /^(XINETD_TS_|NODE_CHANNEL_)/;
 export default definePlugin(() => ({
   name: PLUGIN_NAME,
   apply(daemon: Daemon) {
-    const startEnv = Object.entries(process.env).filter(([k, v]) => v !== undefined && !PRIVATE.test(k)) as [string, string][];
+    const daemonEnv = startEnvironment();
+    const startNames = new Set(daemonEnv.map(([k]) => k));
+    const startEnv = daemonEnv.filter(([k]) => !PRIVATE.test(k));
     const env = daemon.attributes.define({
       name: 'env', owner: PLUGIN_NAME, arity: 'list', where: 'service', noRemove: true,
       parse(values) {
@@ -41,8 +45,8 @@ export default definePlugin(() => ({
     const passenv = daemon.attributes.define({
       name: 'passenv', owner: PLUGIN_NAME, arity: 'list', where: 'both', inherit: 'entry',
       parse(values, ctx) {
-        const known = values.filter((name) => process.env[name] !== undefined);
-        for (const name of values) if (process.env[name] === undefined) ctx.warn(`undefined environment variable: ${name}`);
+        const known = values.filter((name) => startNames.has(name));
+        for (const name of values) if (!startNames.has(name)) ctx.warn(`undefined environment variable: ${name}`);
         return known;
       },
       doc: { values: 'variable names', default: "the daemon's whole environment", description: 'Only these variables of the daemon environment are passed (empty: none).' },
@@ -61,7 +65,8 @@ export default definePlugin(() => ({
         baseEnv.set(service, wholeEnv);
         return;
       }
-      const base = names === undefined ? startEnv : startEnv.filter(([k]) => names.includes(k));
+      // As xinetd: passenv's variables in the order it names them (each once), then env's.
+      const base = names === undefined ? startEnv : [...new Set(names)].flatMap((name) => startEnv.filter(([k]) => k === name));
       const merged = new Map(base);
       for (const kv of service.values.get(env) ?? []) {
         const i = kv.indexOf('=');
@@ -77,3 +82,28 @@ export default definePlugin(() => ({
     });
   },
 }));
+
+/**
+ * The daemon's environment as captured at start. Node decodes it as UTF-8, so a value with other
+ * bytes is read again from /proc/self/environ (the block the daemon was started with), keeping
+ * those bytes (core/raw-text.ts): xinetd passes them on unchanged.
+ */
+function startEnvironment(): [string, string][] {
+  const entries = Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined);
+  if (!entries.some(([k, v]) => k.includes('\uFFFD') || v.includes('\uFFFD'))) return entries;
+  const raw = new Map<string, string>();
+  try {
+    for (const entry of readFileSync('/proc/self/environ').toString('latin1').split('\0')) {
+      const bytes = Buffer.from(entry, 'latin1');
+      raw.set(bytes.toString('utf8'), textFromBytes(bytes));
+    }
+  } catch {
+    return entries;
+  }
+  return entries.map(([k, v]) => {
+    const kept = raw.get(`${k}=${v}`);
+    if (kept === undefined) return [k, v];
+    const eq = kept.indexOf('=');
+    return [kept.slice(0, eq), kept.slice(eq + 1)];
+  });
+}

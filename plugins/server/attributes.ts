@@ -2,19 +2,33 @@ import { AttributeError, type AttributeKey, type AttributeRegistry } from '../..
 import { DUMP_STAGE, shownElsewhere } from '../../core/config/attribute-dump.js';
 import { parseInteger } from '../../core/core-attributes.js';
 import type { NetDb } from '../../core/netdb.js';
+import { bytesFromText } from '../../core/raw-text.js';
 import { accessSync, constants } from 'node:fs';
 import { serverArgv } from './argv.js';
 
 export const PLUGIN_NAME = 'xinetd-ts:server';
 
-/** A size with an optional K/M suffix, or UNLIMITED (0 = not set, as in xinetd). */
-function parseLimit(text: string, message: string, suffixes: boolean): number {
+const RLIM_INFINITY = (1n << 64n) - 1n;
+
+/**
+ * A limit as xinetd reads it: UNLIMITED, or a 64-bit unsigned number with an optional K/M suffix
+ * (sizes only). The number is read as strtoull reads it: a sign is allowed and a negative value
+ * wraps (`-1` is RLIM_INFINITY), 2^64 and above are invalid, and so is a product that overflows;
+ * the message names the number without its suffix. 0 = not set. Returns Infinity for
+ * RLIM_INFINITY, a bigint beyond 2^53.
+ */
+function parseLimit(text: string, message: string, suffixes: boolean): number | bigint {
   if (/^unlimited$/i.test(text)) return Number.POSITIVE_INFINITY;
-  const m = /^(\d+)([kKmM]?)$/.exec(text);
-  if (!m || (!suffixes && m[2])) throw new AttributeError(`${message}: ${text}`);
-  const n = Number(m[1]);
-  const mul = m[2] === '' ? 1 : m[2]!.toLowerCase() === 'k' ? 1024 : 1024 * 1024;
-  return n * mul;
+  const suffix = suffixes ? /[kKmM]$/.exec(text)?.[0] : undefined;
+  const digits = suffix ? text.slice(0, -1) : text;
+  const m = /^([+-]?)(\d+)$/.exec(digits);
+  const magnitude = m ? BigInt(m[2]!) : undefined;
+  if (magnitude === undefined || magnitude > RLIM_INFINITY) throw new AttributeError(`${message}: ${digits}`);
+  const n = m![1] === '-' ? (RLIM_INFINITY + 1n - magnitude) & RLIM_INFINITY : magnitude;
+  const value = n * (suffix === undefined ? 1n : suffix.toLowerCase() === 'k' ? 1024n : 1024n * 1024n);
+  if (value > RLIM_INFINITY) throw new AttributeError(`${message}: ${digits}`);
+  if (value === RLIM_INFINITY) return Number.POSITIVE_INFINITY;
+  return value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
 }
 
 export interface ServerKeys {
@@ -25,7 +39,7 @@ export interface ServerKeys {
   readonly groups: AttributeKey<boolean>;
   readonly umask: AttributeKey<number>;
   readonly nice: AttributeKey<number>;
-  readonly rlimits: Readonly<Record<'as' | 'cpu' | 'data' | 'rss' | 'stack' | 'nofile', AttributeKey<number>>>;
+  readonly rlimits: Readonly<Record<'as' | 'cpu' | 'data' | 'rss' | 'stack' | 'nofile', AttributeKey<number | bigint>>>;
 }
 
 /**
@@ -48,7 +62,7 @@ export function defineServerAttributes(registry: AttributeRegistry, netdb: () =>
       name: 'server', owner, arity: 1, where: 'service',
       parse(v) {
         try {
-          accessSync(v[0]!, constants.X_OK);
+          accessSync(bytesFromText(v[0]!), constants.X_OK);
         } catch {
           throw new AttributeError(`Server ${v[0]} is not executable`);
         }

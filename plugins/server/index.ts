@@ -6,6 +6,7 @@ import type { LaunchPlan, ResourceLimits } from '../../core/launcher/launch-plan
 import type { Launcher, RunningServer } from '../../core/launcher/launcher.js';
 import { definePlugin } from '../../core/plugin.js';
 import { takeDescriptor } from '../../core/accept/accepted-connection.js';
+import { bytesFromText } from '../../core/raw-text.js';
 import type { ServiceConfig } from '../../core/service-config.js';
 import type { Session, SessionEnd } from '../../core/session.js';
 import { serverArgv } from './argv.js';
@@ -29,7 +30,7 @@ export default definePlugin(() => ({
       if (!server) return report.error(`Must specify a server in ${service.id}`);
       if (!isAbsolute(server)) return report.error(`Server ${server} must be an absolute path`);
       try {
-        if (!statSync(server).isFile()) return report.error(`Server ${server} is not a regular file`);
+        if (!statSync(bytesFromText(server)).isFile()) return report.error(`Server ${server} is not a regular file`);
       } catch {
         return report.error(`Server ${server} is not executable`);
       }
@@ -46,7 +47,7 @@ export default definePlugin(() => ({
       const args = v.get(keys.serverArgs) ?? [];
       const nameInArgs = service.flags.has('NAMEINARGS');
       if (nameInArgs && args.length === 0) return report.error(`Service ${service.id} has NAMEINARGS but no server_args`);
-      const rlimits: Record<string, number> = {};
+      const rlimits: Record<string, number | bigint> = {};
       for (const [name, key] of Object.entries(keys.rlimits)) {
         const n = v.get(key);
         if (n !== undefined && n !== 0) rlimits[name] = n;
@@ -88,9 +89,15 @@ export default definePlugin(() => ({
       };
       const started = (running: RunningServer): void => {
         const done = running.exited.then((exit): SessionEnd => {
-          if (exit.execError) daemon.message('error', `execv( ${plan.path} ) failed: ${exit.execError}`);
-          // The launcher reports `setuid: <error>`; xinetd's child logs `setuid failed: <error>`.
-          if (exit.setupError) daemon.message('error', exit.setupError.replace(/^(\w+): /, '$1 failed: '));
+          // xinetd's `%m`: `<strerror> (errno = N)`.
+          const errno = exit.errno !== undefined ? ` (errno = ${exit.errno})` : '';
+          if (exit.execError) daemon.message('error', `execv( ${plan.path} ) failed: ${exit.execError}${errno}`);
+          // The launcher reports `setuid: <error>`; xinetd's child logs `setuid failed: <error>`,
+          // and `getpwuid( UID ) (service=ID) failed: <error>` for groups = yes without a passwd entry.
+          if (exit.setupError) {
+            const what = exit.setupError.startsWith('getpwuid: ') ? `getpwuid( ${plan.uid} ) (service=${conn.service.id})` : '$1';
+            daemon.message('error', `${exit.setupError.replace(/^(\w+): /, `${what} failed: `)}${errno}`);
+          }
           return exit.signal !== undefined ? { signal: exit.signal } : { status: exit.status ?? 0 };
         });
         const session: Session = { pid: running.pid, done, stop: (signal) => running.kill(signal ?? 'SIGTERM') };

@@ -169,6 +169,30 @@ test('the human-readable check prints a table and the effective attributes', asy
   assert.match(r.stdout, /^\s+server_args = -u$/m);
 });
 
+test('UNLIMITED values are shown as UNLIMITED, in the table and in JSON', async () => {
+  const file = conf(svc('u', UNLISTED(7122, '\trlimit_stack = UNLIMITED\n\tinstances = UNLIMITED')));
+  const r = await runCli(['check', '-f', file]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^\s+rlimit_stack = UNLIMITED$/m);
+  const { json } = await checkJson(file);
+  assert.equal(json.services[0]?.attributes?.rlimit_stack, 'UNLIMITED');
+});
+
+test('rlimit values are read as xinetd reads them: 64-bit, a sign allowed, an overflow invalid (named without its suffix)', async () => {
+  const file = conf(
+    svc('wrap', UNLISTED(7123, '\trlimit_cpu = -0\n\trlimit_as = -1')) +
+    svc('big', UNLISTED(7124, '\trlimit_data = 17592186044415M')) +
+    svc('over', UNLISTED(7125, '\trlimit_as = 18446744073709551616')) +
+    svc('overm', UNLISTED(7126, '\trlimit_stack = 17592186044416M')),
+  );
+  const { json } = await checkJson(file);
+  assert.deepEqual(json.services.map((s) => [s.name, s.status]), [['wrap', 'active'], ['big', 'active'], ['over', 'error'], ['overm', 'error']]);
+  assert.equal(json.services[0]?.attributes?.rlimit_as, 'UNLIMITED');
+  assert.equal(json.services[1]?.attributes?.rlimit_data, '18446744073708503040');
+  assert.ok(json.diagnostics.some((d) => d.message === 'Address space limit is invalid: 18446744073709551616'), JSON.stringify(json.diagnostics));
+  assert.ok(json.diagnostics.some((d) => d.message === 'Stack limit is invalid: 17592186044416'), JSON.stringify(json.diagnostics));
+});
+
 test('structured JSON and YAML configurations give the same services as the classic file', async () => {
   const dir = tempDir();
   writeFileSync(join(dir, 'x.json'), JSON.stringify({

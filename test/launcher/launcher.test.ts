@@ -184,12 +184,12 @@ test('credentials, umask, nice, rlimits, session, signals', { timeout: 20000 }, 
 
 test('exec failure is reported with status 0 and the launcher keeps working', { timeout: 20000 }, async () => {
   const { exit } = await runOnce({ path: '/nonexistent/server', argv: ['server'], env: [] });
-  assert.deepEqual(exit, { status: 0, execError: 'No such file or directory' });
+  assert.deepEqual(exit, { status: 0, execError: 'No such file or directory', errno: 2 });
   const { exit: e2 } = await runOnce({ path: join(fixtures, 'fds.sh'), argv: ['fds.sh'], env: [] });
   assert.equal(e2.execError, undefined);
   assert.equal(e2.status, 0);
   const notExec = await runOnce({ path: '/etc/passwd', argv: ['passwd'], env: [] });
-  assert.deepEqual(notExec.exit, { status: 0, execError: 'Permission denied' });
+  assert.deepEqual(notExec.exit, { status: 0, execError: 'Permission denied', errno: 13 });
   await launcher.ping();
 });
 
