@@ -110,7 +110,11 @@ export function parseInetdText(text: string, file: string): { sections: RawSecti
     if (parsed.kind === 'skip') return;
     if (parsed.kind === 'bad') diagnostics.push({ level: 'warning', message: parsed.message, at });
     else if (parsed.kind === 'rpc') diagnostics.push(rpcWarning(parsed.name, at));
-    else sections.push(compatSection(parsed.entry, at));
+    else {
+      sections.push(compatSection(parsed.entry, at));
+      // xinetd names each entry it took from inetd.conf.
+      diagnostics.push({ level: 'debug', message: `added service ${parsed.entry.name}`, at, service: parsed.entry.name });
+    }
   });
   return { sections, diagnostics };
 }

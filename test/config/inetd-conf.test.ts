@@ -80,7 +80,12 @@ describe('parseInetdConf (-inetd_compat)', () => {
     assert.deepEqual(
       diagnostics.map((d) => `${d.level} ${d.at?.file === file ? 'ok' : d.at?.file} ${d.at?.line} ${d.message}`),
       [
+        'debug ok 3 added service echo',
+        'debug ok 4 added service discard',
+        'debug ok 5 added service telnet',
+        'debug ok 6 added service ftp',
         'warning ok 7 RPC services are not supported; inetd.conf entry rstatd/1-3 skipped',
+        'debug ok 8 added service finger',
         'warning ok 9 inetd.conf line has fewer than 6 fields: broken stream tcp',
       ],
     );

@@ -29,7 +29,10 @@ test('-inetd_file FILE (implies -inetd_compat): inetd.conf entries are served af
   t.after(() => d.stop());
   assert.equal((await exchange(port!)).toString(), '[native]\n');
   assert.equal((await exchange(KERMIT_PORT)).toString(), '[from-inetd]\n');
-  const bad = await d.waitForMessage(/no-such-service/);
+  // xinetd names every entry it took from inetd.conf, even one that fails afterwards.
+  assert.match(await d.waitForMessage(/added service kermit/), new RegExp(`DEBUG: added service kermit \\[file=${inetdConf}\\] \\[line=2\\]$`));
+  assert.match(await d.waitForMessage(/added service no-such-service/), /DEBUG: added service no-such-service \[file=.*\] \[line=3\]$/);
+  const bad = await d.waitForMessage(/ERROR: .*no-such-service/);
   assert.ok(bad.endsWith(`[file=${inetdConf}] [line=3]`), bad);
   assert.match(bad, /ERROR: Port not specified and can't find service: no-such-service with getservbyname/);
   assert.match(await d.waitForMessage(/Started working/), /Started working: 2 available services/);
