@@ -1,18 +1,33 @@
 #!/usr/bin/env node
-// Builds the native helpers into dist/native/: xinetd-ts-launcher (core/launcher/launcher.c) and
+// Builds the native helpers into dist/native/: xinetd-ts-launcher (every .c in core/launcher/native/) and
 // xinetd-ts-syslog-relay (plugins/logging/native/syslog-relay.c, the bridge to /dev/log), and the
 // native accept path, a Node-API addon (core/accept/acceptor.c -> acceptor.node) built against the
 // headers of the Node that runs this script. Without those headers the addon is skipped and the
 // daemon accepts through net.Server (slower, same behaviour).
 // Skips a build when the binary is newer than its source (use --force to rebuild).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const launcherSources = join(root, 'core', 'launcher', 'native');
+
+/** The .c and .h files of a folder other than `main`, sorted: a program split one concept a file. */
+function companions(folder, main) {
+  if (!existsSync(folder)) return []; // reported below as a missing source
+  return readdirSync(folder)
+    .filter((f) => (f.endsWith('.c') || f.endsWith('.h')) && f !== main)
+    .sort()
+    .map((f) => join(folder, f));
+}
+
 const targets = [
-  { source: join(root, 'core', 'launcher', 'launcher.c'), output: join(root, 'dist', 'native', 'xinetd-ts-launcher') },
+  {
+    source: join(launcherSources, 'launcher.c'),
+    extra: companions(launcherSources, 'launcher.c'),
+    output: join(root, 'dist', 'native', 'xinetd-ts-launcher'),
+  },
   { source: join(root, 'plugins', 'logging', 'native', 'syslog-relay.c'), output: join(root, 'dist', 'native', 'xinetd-ts-syslog-relay') },
   {
     source: join(root, 'core', 'accept', 'acceptor.c'),

@@ -1,6 +1,7 @@
 /**
- * One xinetd-ts-launcher process (core/launcher/launcher.c) seen from Node: starts servers
- * without forking the daemon and hands them sockets exactly as xinetd does (docs/launcher.md).
+ * One xinetd-ts-launcher process (C source in core/launcher/native/) seen from Node: starts
+ * servers without forking the daemon and hands them sockets exactly as xinetd does
+ * (docs/launcher.md).
  * core/launcher/launcher.ts pools several of these.
  *
  * Descriptors travel over Node's own IPC channel (`child.send(message, handle)`); every
