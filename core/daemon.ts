@@ -1,6 +1,5 @@
 import { constants } from 'node:os';
 import { EventEmitter } from 'node:events';
-import { appendFile } from 'node:fs/promises';
 import type net from 'node:net';
 import { AttributeRegistry } from './config/attributes.js';
 import { loadConfiguration } from './config/load.js';
@@ -22,6 +21,7 @@ import type { XinetdPlugin } from './plugin.js';
 import { loadPlugin } from './plugin-loader.js';
 import type { Refusal } from './refusal.js';
 import type { ServiceConfig } from './service-config.js';
+import { appendToRegularFile } from './regular-file.js';
 import { ServiceState } from './service-state.js';
 import { descriptorUse, renderStateDump, type DumpedService } from './state-dump.js';
 import type { Session } from './session.js';
@@ -412,8 +412,11 @@ export class Daemon extends EventEmitter {
     return errors;
   }
 
-  /** Write the SIGUSR1 state dump (core/state-dump.ts); everything is gathered only now. */
-  async dump(): Promise<string> {
+  /**
+   * Write the SIGUSR1 state dump (core/state-dump.ts); everything is gathered only now. A dump
+   * file that cannot be written is reported in xinetd's words, and undefined returned.
+   */
+  async dump(): Promise<string | undefined> {
     const file = this.options.dumpFile ?? '/var/run/xinetd.dump';
     const services: DumpedService[] = [...this.#services.values()].map((svc) => ({
       config: svc.state.config,
@@ -435,7 +438,16 @@ export class Daemon extends EventEmitter {
       configFile: this.#config?.source ?? this.options.configFile,
       descriptors: await descriptorUse(),
     });
-    await appendFile(file, text, { mode: 0o644 });
+    try {
+      // Not appendFile: a FIFO there would block the open, and the signals queued behind the
+      // dump (SIGHUP, SIGTERM) with it, until a reader came.
+      await appendToRegularFile(file, text, 0o644);
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException;
+      const reason = e.code === 'ENOTREG' ? e.message : systemErrorText(e);
+      this.message('error', `failed to ${e.syscall === 'open' ? 'open' : 'write'} ${file}: ${reason}`);
+      return undefined;
+    }
     this.message('info', `generated state dump in file ${file}`);
     return file;
   }

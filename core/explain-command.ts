@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { readRegularFileSync } from './regular-file.js';
 import { nameResolverFor } from '../plugins/access/reverse-lookup.js';
 import { parseHostsTable, type HostsTable } from '../plugins/libwrap/hosts-files.js';
 import { hostsAccess } from '../plugins/libwrap/hosts-match.js';
@@ -75,7 +75,7 @@ function parseArgs(argv: readonly string[]): ExplainArgs {
 
 function readTable(path: string): HostsTable {
   try {
-    return parseHostsTable(readFileSync(path, 'utf8'), path);
+    return parseHostsTable(readRegularFileSync(path).toString('utf8'), path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return parseHostsTable('', path);
     throw new ExplainUsage(`cannot read ${path}: ${(error as Error).message}`);

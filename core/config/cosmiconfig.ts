@@ -32,6 +32,7 @@ import { pathToFileURL } from 'node:url';
 import { cosmiconfig, type Loader } from 'cosmiconfig';
 import { XinetdError } from '../errors.js';
 import type { Diagnostic, Operator, PluginSpec, RawConfig, RawEntry, RawSection, SourceLocation } from './raw.js';
+import { assertRegularFileSync } from '../regular-file.js';
 import { createClassicSink, includeClassicDir, includeClassicFile, parseClassicConfig, type ClassicSink } from './xinetd-conf.js';
 
 export type StructuredScalar = string | number | boolean;
@@ -81,6 +82,8 @@ export async function loadStructuredConfig(options: { searchFrom?: string; file?
   explorer.clearCaches();
   let result: Awaited<ReturnType<typeof explorer.load>>;
   try {
+    // Never opened when it is a FIFO or a device (cosmiconfig would wait on it, or read for ever).
+    if (options.file !== undefined) assertRegularFileSync(path.resolve(options.file));
     result = options.file !== undefined ? await explorer.load(path.resolve(options.file)) : await explorer.search(options.searchFrom);
   } catch (cause) {
     const what = options.file ?? `the structured configuration in ${options.searchFrom ?? process.cwd()}`;

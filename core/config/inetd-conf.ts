@@ -11,9 +11,9 @@
  * - RPC entries are skipped with a warning (xinetd-ts has no RPC support);
  * - `tcp4`/`udp4`/`tcp6`/`udp6` protocols become `tcp`/`udp` plus the IPv4/IPv6 flag.
  */
-import { readFileSync } from 'node:fs';
 import { textFromBytes } from '../raw-text.js';
 import path from 'node:path';
+import { readRegularFileSync } from '../regular-file.js';
 import type { Diagnostic, RawEntry, RawSection, SourceLocation } from './raw.js';
 
 /** One inetd.conf line, split into its fields. */
@@ -93,10 +93,10 @@ export function parseInetdConf(file: string): { sections: RawSection[]; diagnost
   const abs = path.resolve(file);
   let text: string;
   try {
-    text = textFromBytes(readFileSync(abs));
+    text = textFromBytes(readRegularFileSync(abs));
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return { sections: [], diagnostics: [] };
-    return { sections: [], diagnostics: [{ level: 'error', message: `Unable to read ${abs}`, at: { file: abs, line: 1 } }] };
+    return { sections: [], diagnostics: [{ level: 'error', message: `Unable to read ${abs}: ${(cause as Error).message}`, at: { file: abs, line: 1 } }] };
   }
   return parseInetdText(text, abs);
 }

@@ -11,10 +11,11 @@
  * - after `service foo {`, a lone `}` on the next line ends the skipped entry (xinetd would
  *   consume it and go on to swallow the next entry).
  */
-import { readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { textFromBytes } from '../raw-text.js';
 import path from 'node:path';
 import { XinetdError } from '../errors.js';
+import { readRegularFileSync } from '../regular-file.js';
 import type {
   Diagnostic,
   DiagnosticLevel,
@@ -46,7 +47,7 @@ export function parseClassicConfig(mainFile: string): RawConfig {
   const file = path.resolve(mainFile);
   let text: string;
   try {
-    text = textFromBytes(readFileSync(file));
+    text = textFromBytes(readRegularFileSync(file));
   } catch (cause) {
     throw new XinetdError('XI_ERR_CONFIG_UNREADABLE', `Cannot read configuration file ${file}: ${errorText(cause)}`, {
       cause,
@@ -308,9 +309,12 @@ export function includeClassicFile(sink: ClassicSink, file: string, at: SourceLo
   }
   let text: string;
   try {
-    text = textFromBytes(readFileSync(file));
-  } catch {
-    report(sink, 'error', `Unable to open included configuration file: ${file}`, at);
+    text = textFromBytes(readRegularFileSync(file));
+  } catch (error) {
+    // A FIFO or a device is never opened: reading one would hang or never end (xinetd hangs).
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOTREG') report(sink, 'error', `${file} is not a regular file. It is being skipped.`, at);
+    else report(sink, 'error', `Unable to open included configuration file: ${file}${code === 'EFBIG' ? ` (${(error as Error).message})` : ''}`, at);
     return;
   }
   // Only a file that could be opened is `Reading` (xinetd).

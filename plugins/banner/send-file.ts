@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { openRegularFile } from '../../core/regular-file.js';
 import type { Socket } from 'node:net';
 
 export type SendResult = 'sent' | 'unreadable' | 'stalled' | 'closed';
@@ -32,7 +32,8 @@ export function flushed(socket: Socket, deadline: number): Promise<boolean> {
 export async function sendFile(socket: Socket, path: string, deadline: number): Promise<SendResult> {
   let file;
   try {
-    file = await open(path, 'r');
+    // A FIFO would hold a thread-pool thread until a writer came (every file and DNS call waits behind four).
+    file = await openRegularFile(path);
   } catch {
     return 'unreadable';
   }

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import type { Connection } from '../../core/connection.js';
 import type { Daemon } from '../../core/daemon.js';
 import { explainNote, explaining } from '../../core/explain-command.js';
 import { AuthorizeStage } from '../../core/hooks.js';
 import { definePlugin } from '../../core/plugin.js';
+import { readRegularFileSync } from '../../core/regular-file.js';
 import { refuse, type Refusal } from '../../core/refusal.js';
 import type { ServiceConfig } from '../../core/service-config.js';
 import { nameResolverFor } from '../access/reverse-lookup.js';
@@ -56,7 +56,7 @@ export default definePlugin((options: LibwrapOptions = {}) => ({
       if (hit && now - hit.at < RECHECK_MS) return hit.table;
       let table: HostsTable | undefined;
       try {
-        table = parseHostsTable(readFileSync(path, 'utf8'), path);
+        table = parseHostsTable(readRegularFileSync(path).toString('utf8'), path);
       } catch {
         table = undefined;
       }

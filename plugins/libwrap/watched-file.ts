@@ -1,4 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { readRegularFile } from '../../core/regular-file.js';
 
 /** A file's parsed content, re-read only when its inode, size, mtime or ctime changed. */
 export type FileState<T> = { readonly ok: true; readonly value: T; readonly fresh: boolean } | { readonly ok: false; readonly error: string; readonly fresh: boolean };
@@ -84,7 +85,8 @@ export class WatchedFile<T> {
       signature = `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
       // Unchanged: a version not handed out yet stays fresh.
       if (signature === this.#signature && this.#state) return this.#state;
-      text = await readFile(this.path, 'utf8');
+      // A FIFO is refused, not waited on: a read that never ends would hold every connection.
+      text = (await readRegularFile(this.path)).toString('utf8');
     } catch (error) {
       const e = error as NodeJS.ErrnoException;
       signature = e.code === 'ENOENT' ? 'missing' : `error:${e.code}`;

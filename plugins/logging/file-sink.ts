@@ -146,8 +146,11 @@ export class FileSink {
     if (!stream || stream.destroyed) return this.#health.lost(batch.length);
     const chunk = batch.length === 1 ? batch[0]! : typeof batch[0] === 'string' ? batch.join('') : Buffer.concat(batch as Buffer[]);
     this.#writing = true;
-    stream.write(chunk, () => {
+    stream.write(chunk, (error?: Error | null) => {
       this.#writing = false;
+      // Recovered once a write has landed, not when the file opens again: on a full disk the
+      // open succeeds and the next write fails.
+      if (!error && this.#stream === stream) this.#health.recovered();
       if (this.#batch.length > 0 && !this.#closed) this.#flushing ??= setTimeout(() => this.#flush(), BATCH_WINDOW_MS);
     });
   }
@@ -189,7 +192,6 @@ export class FileSink {
     stream.on('error', (error: Error) => {
       if (this.#stream === stream) this.#fail(error);
     });
-    stream.on('open', () => this.#health.recovered());
     this.#stream = stream;
     this.#writing = false;
     return stream;

@@ -43,8 +43,9 @@ export default definePlugin(() => ({
       const plan = plans.get(conn.service);
       if (!plan || conn.datagram || conn.waiting || !conn.socket) return callback(null);
       const socket = conn.socket;
-      if (plan.resolved) return callback(null, proxy(socket, plan.resolved, plan.options));
-      plan.current(daemon).then((targets) => callback(null, proxy(socket, targets, plan.options)), (error: Error) => callback(error));
+      const from = conn.peer?.address;
+      if (plan.resolved) return callback(null, proxy(socket, plan.resolved, plan.options, from));
+      plan.current(daemon).then((targets) => callback(null, proxy(socket, targets, plan.options, from)), (error: Error) => callback(error));
     });
   },
 }));

@@ -19,9 +19,10 @@ const where = (t: ResolvedTarget) => `${t.address} port ${t.port}${t.host === t.
 /**
  * Proxy one client to the first target that accepts. Both directions are piped, so a slow side
  * pauses the other (bounded memory) and an EOF is passed on as a half-close: a client that
- * shuts down its sending side still gets the whole reply.
+ * shuts down its sending side still gets the whole reply. `clientAddress`: the address accepted
+ * (a reset client's socket no longer knows it).
  */
-export function proxy(client: Socket, targets: readonly ResolvedTarget[], options: ProxyOptions): Session {
+export function proxy(client: Socket, targets: readonly ResolvedTarget[], options: ProxyOptions, clientAddress = client.remoteAddress): Session {
   let upstream: Socket | undefined;
   let finish!: (end: SessionEnd) => void;
   const done = new Promise<SessionEnd>((resolve) => (finish = resolve));
@@ -38,7 +39,7 @@ export function proxy(client: Socket, targets: readonly ResolvedTarget[], option
     if (client.destroyed) return end();
     const target = targets[i];
     if (!target) {
-      options.log(`${options.id}: no redirect target reachable; closing the connection from ${client.remoteAddress ?? '<no address>'}`);
+      options.log(`${options.id}: no redirect target reachable; closing the connection from ${clientAddress ?? '<no address>'}`);
       client.destroy();
       return end();
     }

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { checkJson } from '../helpers/cli.js';
@@ -86,6 +88,22 @@ test('no reachable target: the client is closed and the failure logged', async (
   assert.equal((await exchange(port)).length, 0);
   await d.waitForMessage(/ERROR: r1: no redirect target reachable; closing the connection from 127\.0\.0\.1/);
   await d.waitForLog(/EXIT: r1 status=0 pid=0$/);
+});
+
+test('a client that reset its connection while the targets were tried is named by the address it came from', async (t) => {
+  const hole = await blackhole();
+  const port = await freePort();
+  const d = await start(redirectService(port, `127.0.0.1 ${hole.port}`, '\tredirect_timeout = 1\n'));
+  t.after(async () => {
+    await d.stop();
+    hole.close();
+  });
+  const client = net.connect({ port, host: '127.0.0.1', localAddress: '127.0.0.3' });
+  await once(client, 'connect');
+  // RST at once: the daemon's socket no longer knows its peer when the last target has failed.
+  client.resetAndDestroy();
+  await d.waitForMessage(/ERROR: r1: no redirect target reachable; closing the connection from /, 5000);
+  assert.match(readFileSync(d.messages, 'utf8'), /no redirect target reachable; closing the connection from 127\.0\.0\.3\n/);
 });
 
 test('bind is the source address toward the target; host names are resolved', async (t) => {
