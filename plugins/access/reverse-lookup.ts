@@ -19,11 +19,24 @@ export interface NameResolverOptions {
   readonly maxEntries?: number;
   /** getnameinfo runs on libuv's thread pool, shared with file I/O: keep some threads free. */
   readonly maxInFlight?: number;
+  /** Look-ups waiting for a slot; more are answered `unknown` at once, uncached. */
+  readonly maxWaiting?: number;
 }
 
 interface Cached {
   value: Promise<HostName>;
   expires: number;
+}
+
+/** A look-up's answer, and whether a resolver gave it (only those are cached). */
+interface Answer {
+  readonly host: HostName;
+  readonly resolved: boolean;
+}
+
+/** A look-up waiting for a slot. */
+interface Waiter {
+  readonly start: () => void;
 }
 
 const UNKNOWN: HostName = Object.freeze({ name: undefined, verified: false });
@@ -37,11 +50,19 @@ export function plainAddress(address: string): string {
  * Reverse look-ups for only_from names/domains and libwrap. Asynchronous (a connection waiting
  * for its name never delays another), bounded by a timeout, cached for the name's TTL, with
  * concurrent look-ups of one address shared and the number in flight capped.
+ *
+ * A burst of clients from addresses whose reverse zone never answers (an attacker's own) must
+ * not outlive itself: a look-up still waiting for a slot when its timeout comes is dropped, not
+ * run later, and at most `maxWaiting` wait; an answer that no resolver gave (a timeout in the
+ * queue, an overflow) is not cached, so the next client from that address is looked up afresh.
+ * Before, every queued look-up ran in turn, two at a time, long after its client had gone (a
+ * burst of 1,000 kept the resolver busy for minutes), and each legitimate client meanwhile timed
+ * out in the queue and was cached as `unknown`.
  */
 export class NameResolver {
   readonly #cache = new Map<string, Cached>();
   readonly #overrides = new Map<string, HostName>();
-  readonly #waiting: (() => void)[] = [];
+  readonly #waiting: Waiter[] = [];
   #inFlight = 0;
   readonly #opts: Required<NameResolverOptions>;
 
@@ -52,6 +73,7 @@ export class NameResolver {
       negativeTtlMs: options.negativeTtlMs ?? 30_000,
       maxEntries: options.maxEntries ?? 4096,
       maxInFlight: options.maxInFlight ?? 2,
+      maxWaiting: options.maxWaiting ?? 256,
     };
   }
 
@@ -68,43 +90,64 @@ export class NameResolver {
     const hit = this.#cache.get(key);
     if (hit && hit.expires > now) return hit.value;
     if (hit) this.#cache.delete(key);
+    // Overloaded: no slot soon, and a queue this long would only hold memory and stale work.
+    if (this.#inFlight >= this.#opts.maxInFlight && this.#waiting.length >= this.#opts.maxWaiting) return Promise.resolve(UNKNOWN);
     if (this.#cache.size >= this.#opts.maxEntries) {
       const oldest = this.#cache.keys().next().value;
       if (oldest !== undefined) this.#cache.delete(oldest);
     }
     // Until settled the entry lives one timeout; then for the TTL (or the negative TTL).
     const entry: Cached = { value: Promise.resolve(UNKNOWN), expires: now + this.#opts.timeoutMs };
-    entry.value = this.#bounded(key).then((result) => {
-      entry.expires = Date.now() + (result.name ? this.#opts.defaultTtlMs : this.#opts.negativeTtlMs);
-      if (result.name) void this.#refineTtl(result.name, entry);
-      return result;
+    entry.value = this.#bounded(key).then(({ host, resolved }) => {
+      if (!resolved) {
+        if (this.#cache.get(key) === entry) this.#cache.delete(key);
+        return host;
+      }
+      entry.expires = Date.now() + (host.name ? this.#opts.defaultTtlMs : this.#opts.negativeTtlMs);
+      if (host.name) void this.#refineTtl(host.name, entry);
+      return host;
     });
     this.#cache.set(key, entry);
     return entry.value;
   }
 
-  async #bounded(address: string): Promise<HostName> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<HostName>((resolve) => {
-      timer = setTimeout(() => resolve(UNKNOWN), this.#opts.timeoutMs);
+  /**
+   * The look-up, or `unknown` when the timeout comes first. A slow resolver's answer (it was
+   * asked) is cached as negative; a look-up that never got a slot is not (see the class).
+   */
+  #bounded(address: string): Promise<Answer> {
+    return new Promise<Answer>((resolve) => {
+      let started = false;
+      const waiter: Waiter = {
+        start: () => {
+          started = true;
+          this.#inFlight++;
+          resolveName(address).then(
+            (host) => resolve({ host, resolved: true }),
+            () => resolve({ host: UNKNOWN, resolved: true }),
+          ).finally(() => {
+            clearTimeout(timer);
+            this.#inFlight--;
+            this.#next();
+          });
+        },
+      };
+      const timer = setTimeout(() => {
+        if (!started) {
+          const i = this.#waiting.indexOf(waiter);
+          if (i >= 0) this.#waiting.splice(i, 1);
+        }
+        resolve({ host: UNKNOWN, resolved: started });
+      }, this.#opts.timeoutMs);
       timer.unref();
+      if (this.#inFlight < this.#opts.maxInFlight) waiter.start();
+      else this.#waiting.push(waiter);
     });
-    try {
-      return await Promise.race([this.#slot(() => resolveName(address)), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
-  async #slot<T>(work: () => Promise<T>): Promise<T> {
-    if (this.#inFlight >= this.#opts.maxInFlight) await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    this.#inFlight++;
-    try {
-      return await work();
-    } finally {
-      this.#inFlight--;
-      this.#waiting.shift()?.();
-    }
+  /** A slot is free: the oldest waiting look-up takes it. */
+  #next(): void {
+    if (this.#inFlight < this.#opts.maxInFlight) this.#waiting.shift()?.start();
   }
 
   /** A DNS answer's TTL replaces the default lifetime (names from /etc/hosts have none). */
