@@ -12,6 +12,7 @@ import { Daemon } from './daemon.js';
 import type { ResolvedConfig } from './config/resolve.js';
 import { daemonFileLog } from './daemon-log.js';
 import { ignoreStraySignals } from './ignored-signals.js';
+import { systemErrorText } from './system-error-text.js';
 import { keepServingWhenStandardStreamsBreak } from './standard-streams.js';
 import { endOnUncaughtErrors } from './uncaught-errors.js';
 import { VERSION } from './version.js';
@@ -136,8 +137,14 @@ async function runDaemon(options: CliOptions): Promise<number> {
       } catch {
         // not there
       }
-      writeFileSync(options.pidfile, `${process.pid}\n`, { mode: 0o644, flag: 'wx' });
-      pidfileWritten = true;
+      try {
+        writeFileSync(options.pidfile, `${process.pid}\n`, { mode: 0o644, flag: 'wx' });
+        pidfileWritten = true;
+      } catch (error) {
+        // As xinetd, the daemon serves on without its pid file (it used to exit with the cause on
+        // stderr only, which a detached daemon does not have). xinetd's words, then which file.
+        daemon.message('error', `open failed: ${systemErrorText(error as Error)} (pid file ${options.pidfile})`);
+      }
     }
     // Relative paths were resolved already; like xinetd, do not keep a directory busy.
     process.chdir('/');

@@ -8,6 +8,7 @@ const C_LIBRARY_TEXT: Readonly<Record<string, string>> = {
   EACCES: 'Permission denied',
   EADDRINUSE: 'Address already in use',
   EADDRNOTAVAIL: 'Cannot assign requested address',
+  EEXIST: 'File exists',
   EAFNOSUPPORT: 'Address family not supported by protocol',
   ECONNREFUSED: 'Connection refused',
   ECONNRESET: 'Connection reset by peer',

@@ -47,6 +47,16 @@ test('-pidfile is written with the daemon pid and removed on exit', async (t) =>
   assert.equal(existsSync(pidfile), false);
 });
 
+test('a -pidfile that cannot be written is logged in xinetd\'s words with its path, and the daemon serves on (it used to exit)', async (t) => {
+  const [port] = await freePorts(1);
+  const pidfile = join(tempDir(), 'missing-dir', 'xinetd.pid');
+  const d = await startDaemon(catConfig(port!), { args: ['-pidfile', pidfile] });
+  t.after(() => d.stop());
+  await d.waitForMessage(new RegExp(`ERROR: open failed: No such file or directory \\(errno = 2\\) \\(pid file ${pidfile}\\)$`));
+  assert.equal((await exchange(port!, 'still here')).toString(), 'still here');
+  assert.equal(d.child.exitCode, null);
+});
+
 test('SIGQUIT ends the daemon and leaves spawned servers running', async (t) => {
   const [port] = await freePorts(1);
   const d = await startDaemon(catConfig(port!));
