@@ -12,6 +12,7 @@ import { Daemon } from './daemon.js';
 import type { ResolvedConfig } from './config/resolve.js';
 import { daemonFileLog } from './daemon-log.js';
 import { ignoreStraySignals } from './ignored-signals.js';
+import { setLongInterval } from './long-timer.js';
 import { systemErrorText } from './system-error-text.js';
 import { keepServingWhenStandardStreamsBreak } from './standard-streams.js';
 import { endOnUncaughtErrors } from './uncaught-errors.js';
@@ -153,7 +154,7 @@ async function runDaemon(options: CliOptions): Promise<number> {
   queue = startup.then(() => undefined, () => undefined);
   const code = await startup;
   if (code >= 0) return code;
-  if (options.consistencyInterval) setInterval(() => serial(async () => daemon.consistencyCheck()), options.consistencyInterval * 1000).unref();
+  if (options.consistencyInterval) setLongInterval(() => serial(async () => daemon.consistencyCheck()), options.consistencyInterval * 1000, { unref: true });
   // With no socket open (-stayalive, zero services) nothing else would keep the process alive;
   // the daemon only ends through a signal or a decision of its own.
   setInterval(() => undefined, 0x7fffffff);

@@ -14,6 +14,7 @@ import { AcceptedConnection } from './accept/accepted-connection.js';
 import { nativeAccept } from './accept/native.js';
 import { boundPort, closeHandle, listen, type ListenHandle } from './listener.js';
 import type { DaemonLevel, LogEvent } from './log-event.js';
+import { setLongTimeout, type LongTimer } from './long-timer.js';
 import { loadNetDb, type NetDb } from './netdb.js';
 import { systemErrorText } from './system-error-text.js';
 import { runConnection, runConnectionToEnd, type PipelineHost } from './pipeline.js';
@@ -57,7 +58,7 @@ export interface ActiveService {
   /** Each live session with the connection it serves (the state dump shows its peer and start). */
   readonly sessions: Map<Session, Connection>;
   inFlight: number;
-  resumeTimer: NodeJS.Timeout | undefined;
+  resumeTimer: LongTimer | undefined;
   /** Datagram services served here: how replies leave, and the local endpoint (made on first use). */
   sendDatagram?: DatagramSend;
   sendVia?: ListenHandle;
@@ -387,7 +388,7 @@ export class Daemon extends EventEmitter {
     svc.watched = undefined;
     // wait = yes sockets live in the launcher too: both copies must be gone before re-binding.
     const closed = Promise.all([watched?.release(), handle ? closeHandle(handle) : undefined]);
-    svc.resumeTimer = setTimeout(() => {
+    svc.resumeTimer = setLongTimeout(() => {
       svc.resumeTimer = undefined;
       state.suspendedUntil = 0;
       if (this.#services.get(state.config.identity) !== svc) return;
@@ -514,7 +515,7 @@ export class Daemon extends EventEmitter {
 
   async #stopService(identity: string, svc: ActiveService, signal: NodeJS.Signals | undefined): Promise<void> {
     this.#services.delete(identity);
-    if (svc.resumeTimer) clearTimeout(svc.resumeTimer);
+    svc.resumeTimer?.clear();
     if (svc.watched) await svc.watched.release();
     else if (svc.handle) await closeHandle(svc.handle);
     if (signal) {

@@ -1,5 +1,6 @@
 import net, { type Socket } from 'node:net';
 import type { Session, SessionEnd } from '../../core/session.js';
+import { setLongTimeout } from '../../core/long-timer.js';
 import { systemErrorText } from '../../core/system-error-text.js';
 import type { ResolvedTarget } from './targets.js';
 
@@ -44,10 +45,10 @@ export function proxy(client: Socket, targets: readonly ResolvedTarget[], option
       return end();
     }
     const socket = net.connect({ host: target.address, port: target.port, localAddress: target.localAddress, allowHalfOpen: true, noDelay: true, keepAlive: options.keepAlive });
-    const timer = setTimeout(() => socket.destroy(new Error(`timed out after ${options.timeoutMs / 1000} s`)), options.timeoutMs);
+    const timer = setLongTimeout(() => socket.destroy(new Error(`timed out after ${options.timeoutMs / 1000} s`)), options.timeoutMs);
     // The client left while we were connecting: give up on this target and end the session.
     const abandon = () => {
-      clearTimeout(timer);
+      timer.clear();
       socket.removeAllListeners();
       socket.on('error', () => undefined);
       socket.destroy();
@@ -55,7 +56,7 @@ export function proxy(client: Socket, targets: readonly ResolvedTarget[], option
     };
     client.once('close', abandon);
     socket.once('error', (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
+      timer.clear();
       client.off('close', abandon);
       const next = targets[i + 1];
       // xinetd's line first (`can't connect to remote host ADDRESS: %m`), then which service,
@@ -64,7 +65,7 @@ export function proxy(client: Socket, targets: readonly ResolvedTarget[], option
       tryTarget(i + 1);
     });
     socket.once('connect', () => {
-      clearTimeout(timer);
+      timer.clear();
       client.off('close', abandon);
       socket.removeAllListeners('error');
       connected(socket, target);
