@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { RotatingFileStream } from 'rotating-file-stream';
 import { capRecord, sizeCaps, SizeTracker, type SizeCaps } from './size-caps.js';
@@ -25,6 +25,9 @@ const BATCH_BYTES = 64 * 1024;
 const BATCH_WINDOW_MS = 5;
 /** How long a failed file is left alone before it is tried again. */
 const RETRY_MS = 1000;
+const NOT_REGULAR = 'not a regular file (a FIFO or a device is not written to)';
+/** Append, create, and never wait for a FIFO's reader (ENXIO instead). */
+export const OPEN_FOR_APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK;
 
 export interface FileSinkOptions {
   readonly path: string;
@@ -178,6 +181,18 @@ export class FileSink {
     if (now < this.#retryAt) return undefined;
     const { path } = this.#options;
     const caps = this.#caps;
+    // Opened once without blocking first: a FIFO with no reader would hold the stream's own
+    // open (a thread-pool thread) until one came. Only regular files are written (the stream
+    // refuses anything else); any other is reported and retried like a file that fails.
+    try {
+      const fd = openSync(path, OPEN_FOR_APPEND, 0o644);
+      const regular = fstatSync(fd).isFile();
+      closeSync(fd);
+      if (!regular) throw new Error(NOT_REGULAR);
+    } catch (error) {
+      this.#fail((error as NodeJS.ErrnoException).code === 'ENXIO' ? new Error(NOT_REGULAR) : error);
+      return undefined;
+    }
     let stream: RotatingFileStream;
     try {
       const create = rotatingStream();

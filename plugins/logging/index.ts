@@ -5,7 +5,7 @@ import type { ServiceConfig } from '../../core/service-config.js';
 import type { ServiceState } from '../../core/service-state.js';
 import { defineLoggingAttributes, PLUGIN_NAME } from './attributes.js';
 import { daemonToSyslog } from './daemon-syslog.js';
-import { FileSink } from './file-sink.js';
+import { FileSink, OPEN_FOR_APPEND } from './file-sink.js';
 import { fileTimestamp, formatRecord } from './format.js';
 import { applyIdent } from './ident/index.js';
 import { jsonRecord } from './json-record.js';
@@ -102,7 +102,9 @@ export default definePlugin<LoggingOptions>((options = {}) => ({
         const path = routes.get(service)?.file?.path;
         if (path) paths.add(path);
       }
-      await Promise.all([...paths].map((path) => open(path, 'a', 0o644).then((h) => h.close(), () => undefined)));
+      // Non-blocking: a FIFO with no reader is left to its sink (this open would wait for one,
+      // and the start or the reload with it).
+      await Promise.all([...paths].map((path) => open(path, OPEN_FOR_APPEND, 0o644).then((h) => h.close(), () => undefined)));
     };
     daemon.hooks.ready.tapPromise(PLUGIN_NAME, async () => {
       await reopen();

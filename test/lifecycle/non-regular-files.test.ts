@@ -110,3 +110,21 @@ test('a dump file that is a FIFO or a directory: SIGUSR1 says so in xinetd\'s wo
   await d.stop();
   assert.equal(d.child.exitCode, 0, 'SIGTERM ended the daemon, not the SIGKILL after it');
 });
+
+test('a FILE log that is a FIFO with no reader: the daemon starts and serves, the log is reported once, the other logs go on', async (t) => {
+  const [piped, logged] = [await freePort(), await freePort()];
+  const d = await startDaemon(({ dir, log }) => `defaults\n{\n\tlog_on_success = PID HOST\n}\n` +
+    daytime('piped', piped, [`log_type = FILE ${dir}/log-fifo`]) + daytime('logged', logged, [`log_type = FILE ${log}`]), {
+    // The FIFO exists before the start, which used to wait for its reader for ever.
+    wrapper: (dir) => ['sh', '-c', 'mkfifo "$0" && exec "$@"', join(dir, 'log-fifo')],
+  });
+  t.after(() => d.stop());
+  assert.match(await answer(piped), DAYTIME);
+  assert.match(await answer(piped), DAYTIME);
+  assert.match(await answer(logged), DAYTIME);
+  await d.waitForLog(/START: logged pid=0 from=/);
+  await d.waitForMessage(new RegExp(`ERROR: log file ${join(d.dir, 'log-fifo')}: not a regular file \\(a FIFO or a device is not written to\\); records are dropped until it recovers$`));
+  assert.equal(readFileSync(d.messages, 'utf8').match(/log-fifo: not a regular file/g)?.length, 1, 'said once');
+  await d.stop();
+  assert.equal(d.child.exitCode, 0, 'SIGTERM ended the daemon');
+});
