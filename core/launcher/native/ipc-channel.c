@@ -13,7 +13,6 @@
 #include <unistd.h>
 #include "alloc.h"
 #include "byte-string.h"
-#include "children.h"
 #include "commands.h"
 #include "ipc-channel.h"
 #include "json-line.h"
@@ -321,7 +320,6 @@ void read_ipc(void) {
         }
       } else {
         handle_line(inbuf + start, i - start);
-        report_progress();
       }
       start = i + 1;
     }
