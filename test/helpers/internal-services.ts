@@ -91,3 +91,27 @@ export function classicServices(ports: { echo: number; discard: number; daytime:
   }
   return text;
 }
+
+/**
+ * The tcpmux tests' common head: `defaults` logging to `log` (no cps limit) and the tcpmux
+ * service itself on 127.0.0.1:`port`; `extra` lines go into the tcpmux service block.
+ */
+export function tcpmuxHead(log: string, port: number, options: { success?: string; extra?: string } = {}): string {
+  return `defaults
+{
+	log_type = FILE ${log}
+	log_on_success = ${options.success ?? 'PID HOST'}
+	log_on_failure = HOST
+	cps = 0
+}
+service tcpmux
+{
+	type = INTERNAL UNLISTED
+	socket_type = stream
+	protocol = tcp
+	wait = no
+	port = ${port}
+	bind = 127.0.0.1
+${options.extra ?? ''}}
+`;
+}

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { tcpmuxHead } from '../helpers/internal-services.js';
 import { exchange, freePort } from '../helpers/net.js';
 
 // Expected bytes are what xinetd 2.3.15 sent on the same configuration: a service reached
@@ -19,23 +20,7 @@ function muxService(dir: string, name: string, type: string, server: string, arg
 
 before(async () => {
   port = await freePort();
-  d = await startDaemon(({ dir, log }) => `defaults
-{
-	log_type = FILE ${log}
-	log_on_success = PID HOST
-	log_on_failure = HOST
-	cps = 0
-}
-service tcpmux
-{
-	type = INTERNAL UNLISTED
-	socket_type = stream
-	protocol = tcp
-	wait = no
-	port = ${port}
-	bind = 127.0.0.1
-${banners(dir, 'mux')}}
-` +
+  d = await startDaemon(({ dir, log }) => `${tcpmuxHead(log, port, { extra: banners(dir, 'mux') })}` +
     muxService(dir, 'mp', 'TCPMUXPLUS', '/bin/echo', 'MUXSERVER') +
     muxService(dir, 'mpno', 'TCPMUXPLUS', '/bin/echo', 'MUXSERVER', '\tonly_from = 10.9.9.9\n') +
     muxService(dir, 'pl', 'TCPMUX', '/usr/bin/printf', '+ok\\r\\nPLAINSERVER\\n') +

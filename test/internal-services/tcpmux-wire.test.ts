@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon.js';
-import { connect, readToEnd } from '../helpers/internal-services.js';
+import { connect, readToEnd, tcpmuxHead } from '../helpers/internal-services.js';
 import { exchange, freePort } from '../helpers/net.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -15,24 +15,7 @@ const muxService = (name: string, type: string, extra = '') =>
 
 before(async () => {
   port = await freePort();
-  d = await startDaemon(({ log }) => `defaults
-{
-	log_type = FILE ${log}
-	log_on_success = PID HOST EXIT
-	log_on_failure = HOST
-	cps = 0
-}
-service tcpmux
-{
-	type = INTERNAL UNLISTED
-	socket_type = stream
-	protocol = tcp
-	wait = no
-	port = ${port}
-	bind = 127.0.0.1
-	instances = 1
-}
-${muxService('catter', 'TCPMUX')}${muxService('pluscat', 'TCPMUXPLUS')}${muxService('refused', 'TCPMUXPLUS', '\tonly_from = 10.9.9.9\n')}`);
+  d = await startDaemon(({ log }) => `${tcpmuxHead(log, port, { success: 'PID HOST EXIT', extra: '\tinstances = 1\n' })}${muxService('catter', 'TCPMUX')}${muxService('pluscat', 'TCPMUXPLUS')}${muxService('refused', 'TCPMUXPLUS', '\tonly_from = 10.9.9.9\n')}`);
 });
 after(() => d.stop());
 

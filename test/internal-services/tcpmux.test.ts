@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon.js';
-import { connect, readToEnd } from '../helpers/internal-services.js';
+import { connect, readToEnd, tcpmuxHead } from '../helpers/internal-services.js';
 import { exchange, freePort } from '../helpers/net.js';
 
 let d: RunningDaemon;
@@ -9,23 +9,7 @@ let port = 0;
 
 before(async () => {
   port = await freePort();
-  d = await startDaemon(({ log }) => `defaults
-{
-	log_type = FILE ${log}
-	log_on_success = PID HOST
-	log_on_failure = HOST
-	cps = 0
-}
-service tcpmux
-{
-	type = INTERNAL UNLISTED
-	socket_type = stream
-	protocol = tcp
-	wait = no
-	port = ${port}
-	bind = 127.0.0.1
-}
-service echo
+  d = await startDaemon(({ log }) => `${tcpmuxHead(log, port)}service echo
 {
 	id = mux-echo
 	type = TCPMUXPLUS UNLISTED INTERNAL
