@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "alloc.h"
@@ -17,6 +18,16 @@
 child **children;
 int nchildren;
 static int capchildren;
+int sigchld_fd = -1;
+
+void report_progress(void) {
+  if (sigchld_fd < 0) return;
+  struct signalfd_siginfo si;
+  int ended = 0;
+  while (read(sigchld_fd, &si, sizeof si) > 0) ended = 1;
+  if (ended) reap();
+  flush_out();
+}
 
 child *find_child(pid_t pid) {
   for (int i = 0; i < nchildren; i++)

@@ -29,4 +29,16 @@ void child_report_read(child *c);
 /* Every child that has ended. */
 void reap(void);
 
+/* The signalfd that reads SIGCHLD (set up by main), -1 before. */
+extern int sigchld_fd;
+
+/*
+ * Between two commands of a burst: reap the servers that ended and send what is queued
+ * (`started`, `exit`). Without it a burst of starts (up to 64 per wakeup, each waiting for its
+ * exec) ran before any of them was confirmed or any ended server reported, so under churn the
+ * daemon counted tens of servers that had long exited, and `instances` refused clients with
+ * fewer servers running than allowed (xinetd, which reaps between accepts, never did).
+ */
+void report_progress(void);
+
 #endif

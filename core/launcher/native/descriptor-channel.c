@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <unistd.h>
 #include "alloc.h"
+#include "children.h"
 #include "commands.h"
 #include "descriptor-channel.h"
 #include "ipc-channel.h"
@@ -38,5 +39,6 @@ void read_channel(void) {
     packet[n] = 0;
     handle_command(packet, fd);
     if (fd >= 0) close(fd); /* the server has its own copy */
+    report_progress();
   }
 }

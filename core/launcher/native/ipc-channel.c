@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "alloc.h"
 #include "byte-string.h"
+#include "children.h"
 #include "commands.h"
 #include "ipc-channel.h"
 #include "json-line.h"
@@ -320,6 +321,7 @@ void read_ipc(void) {
         }
       } else {
         handle_line(inbuf + start, i - start);
+        report_progress();
       }
       start = i + 1;
     }

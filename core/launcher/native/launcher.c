@@ -106,6 +106,7 @@ int main(void) {
   sigprocmask(SIG_BLOCK, &ss, NULL);
   int sfd = signalfd(-1, &ss, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sfd < 0) die("signalfd");
+  sigchld_fd = sfd;
 
   inbuf = xmalloc(MAX_LINE);
   struct pollfd *pfd = NULL;

@@ -1,0 +1,33 @@
+/**
+ * instances under churn: clients that connect again as soon as their short session ends. The
+ * count must follow the servers that run. The launcher used to start a whole burst of servers
+ * (up to 64 per wakeup) before confirming any start or reporting any end, so the daemon counted
+ * servers long gone and refused clients with fewer servers running than `instances` allows;
+ * xinetd, which reaps between accepts, serves them all.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readLines } from '../helpers/wait.js';
+import { startDaemon } from '../helpers/daemon.js';
+import { exchange, freePort } from '../helpers/net.js';
+import { defaults, spawned } from './conf.js';
+
+const CLIENTS = 8;
+const SESSIONS_EACH = 60;
+
+test('8 clients in a loop of short /bin/cat sessions never meet instances = 20 (one launcher process)', async (t) => {
+  const port = await freePort();
+  const d = await startDaemon(({ log }) => defaults(log, '\tcps = 0') + spawned('cat', port, '/bin/cat', ['instances = 20']), {
+    // One process: every start and every end goes through the same queue.
+    env: { ...process.env, XINETD_TS_LAUNCHERS: '1' },
+  });
+  t.after(() => d.stop());
+  const replies = await Promise.all(Array.from({ length: CLIENTS }, async () => {
+    const got: string[] = [];
+    for (let i = 0; i < SESSIONS_EACH; i++) got.push((await exchange(port, 'ping\n', { ms: 10_000 })).toString());
+    return got;
+  }));
+  const refused = (await readLines(d.serviceLog)).filter((l) => /FAIL: cat /.test(l));
+  assert.deepEqual(refused, [], `${refused.length} of ${CLIENTS * SESSIONS_EACH} clients refused with at most ${CLIENTS} sessions at a time`);
+  for (const got of replies) assert.deepEqual(got, Array(SESSIONS_EACH).fill('ping\n'));
+});
