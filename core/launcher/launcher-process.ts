@@ -80,6 +80,11 @@ export class LauncherProcess extends EventEmitter {
    * every later message to this process, so the pool sends the next connection elsewhere.
    */
   private handlesAwaitingAck = 0;
+  /**
+   * When the current launcher process last sent a message, or was given work while it had
+   * none (performance.now()).
+   */
+  private lastHeard = 0;
   /** The current launcher process answered its first ping and has not exited since. */
   private upNow = false;
   /** Our end of the descriptor channel of the current launcher process (native accept path). */
@@ -125,6 +130,14 @@ export class LauncherProcess extends EventEmitter {
   /** Servers started by this process within `recentMs` before `now` that are still running. */
   recentlyStarted(now: number): number {
     return this.recent.count(now);
+  }
+
+  /**
+   * Starts are in flight and the launcher has sent nothing for `ms` (performance.now() clock):
+   * it is stuck on one of them.
+   */
+  stalled(now: number, ms: number): boolean {
+    return this.starts.size > 0 && now - this.lastHeard > ms;
   }
 
   /** Starts sent and not yet confirmed or refused. */
@@ -236,6 +249,8 @@ export class LauncherProcess extends EventEmitter {
   startServer(command: (id: string) => string | readonly string[], socket?: net.Socket, watched?: Watched, fd?: number): Promise<RunningServer> {
     const id = String(this.nextId++);
     const started = new Promise<RunningServer>((resolve, reject) => {
+      // A launcher silent while it had nothing to do is not stuck: count from now.
+      if (this.starts.size === 0) this.lastHeard = performance.now();
       this.starts.set(id, { resolve, reject, watched });
     });
     const fail = (err: Error): void => {
@@ -423,6 +438,7 @@ export class LauncherProcess extends EventEmitter {
       handle?.close();
       return;
     }
+    this.lastHeard = performance.now();
     const t = m.split(' ').map(decodeToken);
     switch (t[0]) {
       case 'started': {

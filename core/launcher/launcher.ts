@@ -22,9 +22,18 @@ export interface LauncherOptions extends ProcessOptions {
    * at most MAX_PROCESSES).
    */
   readonly processes?: number;
+  /** How long a process with starts in flight may stay silent before it counts as stuck (ms, default 10). */
+  readonly stalledMs?: number;
 }
 
 const MAX_PROCESSES = 8;
+/** Starts in flight plus servers just started, per process, from which the pool queues on one. */
+const DEEP_QUEUE_PER_PROCESS = 8;
+/**
+ * A process with starts in flight that has said nothing for this long is stuck on one. A busy
+ * launcher reports at least every 2 ms (core/launcher/native/children.c).
+ */
+const STALLED_MS = 10;
 const DEFAULT_CAP = 4;
 
 function processCount(requested: number | undefined): number {
@@ -42,7 +51,10 @@ function processCount(requested: number | undefined): number {
  * their launches are serialised by the socket anyway). Plans are registered per process.
  */
 export class Launcher extends EventEmitter {
-  private constructor(private readonly processes: readonly LauncherProcess[]) {
+  private constructor(
+    private readonly processes: readonly LauncherProcess[],
+    private readonly stalledMs: number,
+  ) {
     super();
     for (const p of processes) {
       p.on('error', (e: Error) => {
@@ -65,7 +77,7 @@ export class Launcher extends EventEmitter {
       await Promise.all(results.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
       throw failed.reason;
     }
-    return new Launcher(results.map((r) => (r as PromiseFulfilledResult<LauncherProcess>).value));
+    return new Launcher(results.map((r) => (r as PromiseFulfilledResult<LauncherProcess>).value), options.stalledMs ?? STALLED_MS);
   }
 
   /** pid of the first launcher process, the one watching wait = yes sockets. */
@@ -119,20 +131,28 @@ export class Launcher extends EventEmitter {
   }
 
   /**
-   * At least two servers per launcher process started in the last moments and still running:
-   * the CPUs are busy with them, a second start in parallel only competes with them and
-   * lengthens the slowest connections (at 8 clients of a spawned /bin/cat on two cores, p99
-   * 25-30 ms spread over two processes against 13-15 ms queued on one, at the same rate).
+   * The CPUs are busy with what was just started, so a second start in parallel only competes
+   * with it and lengthens the slowest connections: at least two servers per launcher process
+   * started in the last moments and still running (at 8 clients of a spawned /bin/cat on two
+   * cores, p99 25-30 ms spread over two processes against 13-15 ms queued on one, at the same
+   * rate), or a deep queue of starts (at 64 clients of a spawned `hello`, spread: p99 47-57 ms
+   * against 32-47 ms queued on one, xinetd 37-43 ms).
    */
-  private crowded(): boolean {
-    const now = performance.now();
-    let n = 0;
-    for (const p of this.processes) n += p.recentlyStarted(now);
-    return n >= 2 * this.processes.length;
+  private crowded(now: number): boolean {
+    let running = 0;
+    let queued = 0;
+    for (const p of this.processes) {
+      running += p.recentlyStarted(now);
+      queued += p.inFlight;
+    }
+    const n = this.processes.length;
+    return running >= 2 * n || running + queued >= DEEP_QUEUE_PER_PROCESS * n;
   }
 
   /**
-   * While crowded(), the first process, so starts run one at a time in arrival order.
+   * While crowded(), the first process, so starts run one at a time in arrival order, unless it
+   * is stuck on one (silent for STALLED_MS with starts in flight: an `initgroups` waiting for a
+   * slow directory service, say), which must not hold up every other service's starts.
    * Otherwise a running process with no descriptor waiting for its acknowledgement and the fewest starts
    * in flight; else the running one with the fewest starts in flight; else (all restarting) the
    * first, whose start then waits for it. Ties go to the first: under light load one process
@@ -141,7 +161,9 @@ export class Launcher extends EventEmitter {
   private pick(): LauncherProcess {
     const ps = this.processes;
     if (ps.length === 1) return ps[0]!;
-    if (ps[0]!.isUp && this.crowded()) return ps[0]!;
+    const first = ps[0]!;
+    const now = performance.now();
+    if (first.isUp && this.crowded(now) && !first.stalled(now, this.stalledMs)) return first;
     let idle: LauncherProcess | undefined;
     let busy: LauncherProcess | undefined;
     for (const p of ps) {

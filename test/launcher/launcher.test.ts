@@ -420,6 +420,35 @@ test('a crowded pool queues starts on its first process', { timeout: 60000 }, as
   }
 });
 
+test('a deep queue of starts goes to the first process; a short one is spread', { timeout: 60000 }, async () => {
+  // recentMs 0: no server counts as recently started, only the starts in flight make a queue;
+  // stalledMs a minute: sending 40 descriptors in one tick may take longer than 10 ms here.
+  const pool = await Launcher.start({ processes: 2, recentMs: 0, stalledMs: 60_000 });
+  const TOTAL = 40;
+  const accepted: net.Socket[] = [];
+  const { server, port } = await listener((s) => accepted.push(s));
+  try {
+    const outputs = Array.from({ length: TOTAL }, () => talk(port));
+    await within((async () => {
+      while (accepted.length < TOTAL) await once(server, 'connection');
+    })(), 10000, 'every client accepted');
+    // All in one tick: no launcher message is read in between, so each start stays in flight.
+    const starts = accepted.map((s) => pool.launchWithSocket(s, { path: '/bin/sh', argv: ['sh', '-c', 'echo $$'], env: [] }));
+    const started = await within(Promise.all(starts), 20000, 'all started');
+    const on = started.map((x) => x.launcherPid);
+    const first = pool.launcherPids[0];
+    assert.ok(on.slice(0, 16).some((pid) => pid !== first), 'the first starts are spread over both processes');
+    assert.deepEqual(new Set(on.slice(16)), new Set([first]), 'from 16 in flight (8 per process) all go to the first');
+    const outs = await within(Promise.all(outputs), 20000, 'every client served');
+    assert.deepEqual(outs.map((o) => o.trim()), started.map((x) => String(x.pid)));
+    await within(Promise.all(started.map((x) => x.exited)), 10000, 'all ended');
+  } finally {
+    for (const s of accepted) s.destroy();
+    server.close();
+    await pool.close();
+  }
+});
+
 test('launcher killed with SIGKILL: detected, restarted, orphans followed, sockets re-adopted', { timeout: 30000 }, async () => {
   // a watched socket that must survive the restart
   const ours = net.createServer();

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "alloc.h"
 #include "byte-string.h"
@@ -20,8 +21,22 @@ int nchildren;
 static int capchildren;
 int sigchld_fd = -1;
 
+/*
+ * At most every 2 ms within a burst: often enough that the daemon's count of running servers
+ * trails by a few (instances), rarely enough that it is not woken for every start (reporting
+ * after every command cut a single launcher's rate at 64 clients of `hello` from 2,400 to 700
+ * starts/s).
+ */
+#define REPORT_EVERY_NS 2000000LL
+
 void report_progress(void) {
   if (sigchld_fd < 0) return;
+  static long long last;
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  long long now = (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+  if (now - last < REPORT_EVERY_NS) return;
+  last = now;
   struct signalfd_siginfo si;
   int ended = 0;
   while (read(sigchld_fd, &si, sizeof si) > 0) ended = 1;

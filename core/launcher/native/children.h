@@ -33,9 +33,9 @@ void reap(void);
 extern int sigchld_fd;
 
 /*
- * Between two commands of a burst: reap the servers that ended and send what is queued
- * (`started`, `exit`). Without it a burst of starts (up to 64 per wakeup, each waiting for its
- * exec) ran before any of them was confirmed or any ended server reported, so under churn the
+ * Between two commands of a burst, at most every 2 ms: reap the servers that ended and send
+ * what is queued (`started`, `exit`). Without it a burst of starts (up to 64 per wakeup, each
+ * waiting for its exec) ran before any of them was confirmed or any ended server reported, so under churn the
  * daemon counted tens of servers that had long exited, and `instances` refused clients with
  * fewer servers running than allowed (xinetd, which reaps between accepts, never did).
  */
