@@ -65,7 +65,7 @@ export function factsTable(facts: readonly DaemonFacts[]): string {
   const mb = (n: number | undefined): string => (n === undefined ? '–' : `${n.toFixed(1)} MB`);
   const rows = [
     ['first connection served after start (bench config)', (f: DaemonFacts) => ms(f.firstConnectionMs)],
-    ['first connection served after start (bundled docs/examples/xinetd.conf)', (f: DaemonFacts) => ms(f.bundledFirstConnectionMs)],
+    ['first connection served after start (bundled docs/examples/xinetd.conf, median of 3)', (f: DaemonFacts) => ms(f.bundledFirstConnectionMs)],
     ['daemon RSS idle (bench config)', (f: DaemonFacts) => mb(f.idleRssMb)],
     ['daemon RSS peak over the whole run', (f: DaemonFacts) => mb(f.peakRssMb)],
     ['1,000 services: first connection served after start', (f: DaemonFacts) => ms(f.thousand?.firstConnectionMs)],

@@ -196,16 +196,26 @@ async function runThousand(kind: DaemonKind, dir: string, tools: Tools, ports: B
   }
 }
 
-/** First connection with the bundled example configuration (daytime on 127.0.0.1:7013). */
+/**
+ * First connection with the bundled example configuration (daytime on 127.0.0.1:7013): the
+ * median of three starts. One start is one sample of a ~150 ms event on a shared host, and it
+ * runs right after the 1,000-service daemon stopped; single samples ranged 140-220 ms.
+ */
 async function bundledStart(kind: DaemonKind, dir: string): Promise<number | undefined> {
   const conf = join(root, 'docs', 'examples', 'xinetd.conf');
   if (!existsSync(conf)) return undefined;
-  const d = startDaemon(kind, findBinaries(root), conf, dir);
-  try {
-    return await firstConnection(d, '127.0.0.1', 7013, 5000);
-  } finally {
-    await d.stop();
+  const samples: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const d = startDaemon(kind, findBinaries(root), conf, dir);
+    try {
+      const ms = await firstConnection(d, '127.0.0.1', 7013, 5000);
+      if (ms === undefined) return undefined;
+      samples.push(ms);
+    } finally {
+      await d.stop();
+    }
   }
+  return samples.sort((a, b) => a - b)[1];
 }
 
 function readText(path: string): string {
