@@ -120,7 +120,10 @@ export class Launcher extends EventEmitter {
     return this.processes[0]!.adopt(handle, kind);
   }
 
-  /** Round trip to every launcher process. */
+  /**
+   * Round trip to every launcher process. Each one reaps before it answers, so when this
+   * resolves every server that had ended when the request arrived has been reported.
+   */
   async ping(): Promise<void> {
     await Promise.all(this.processes.map((p) => p.ping()));
   }

@@ -3,6 +3,7 @@ import { definePlugin } from '../../core/plugin.js';
 import { defineLimitAttributes, PLUGIN_NAME } from './attributes.js';
 import { tapCps } from './cps.js';
 import { tapDescriptors } from './descriptors.js';
+import { freshCounts } from './fresh-counts.js';
 import { tapInstances } from './instances.js';
 import { tapMaxLoad } from './max-load.js';
 import { tapPerSource } from './per-source.js';
@@ -19,8 +20,9 @@ export default definePlugin(() => ({
     tapDescriptors(daemon, keys);
     tapCps(daemon, keys);
     tapMaxLoad(daemon, keys);
-    tapInstances(daemon, keys);
-    tapPerSource(daemon, keys);
-    tapProcessLimit(daemon);
+    const fresh = freshCounts(daemon);
+    tapInstances(daemon, keys, fresh);
+    tapPerSource(daemon, keys, fresh);
+    tapProcessLimit(daemon, fresh);
   },
 }));

@@ -1,8 +1,10 @@
 import type { Daemon } from '../../core/daemon.js';
+import type { ServiceConfig } from '../../core/service-config.js';
 import { LimitStage } from '../../core/hooks.js';
 import { refuse } from '../../core/refusal.js';
 import { sourceKey, type ServiceState } from '../../core/service-state.js';
 import { PLUGIN_NAME, type LimitKeys } from './attributes.js';
+import { checkedOnFreshCounts } from './fresh-counts.js';
 import { prefixSource } from './source-prefix.js';
 
 /** Bound on remembered address -> prefix translations (a cache, not state). */
@@ -12,7 +14,7 @@ const CACHE_MAX = 4096;
  * per_source (reference 7.2): live sessions from the client's source, as the core keys them
  * (IPv4 and IPv4-mapped are one source). With `/LEN`, IPv6 sources in one prefix are summed.
  */
-export function tapPerSource(daemon: Daemon, keys: LimitKeys): void {
+export function tapPerSource(daemon: Daemon, keys: LimitKeys, fresh: () => Promise<void> | undefined): void {
   const prefixes = new Map<string, string>();
   const groupOf = (source: string, len: number): string => {
     const id = `${len} ${source}`;
@@ -30,7 +32,8 @@ export function tapPerSource(daemon: Daemon, keys: LimitKeys): void {
     return n;
   };
 
-  daemon.hooks.limit.tap({ name: PLUGIN_NAME, stage: LimitStage.PER_SOURCE, applies: (s) => s.values.get(keys.perSource)!.max !== Number.POSITIVE_INFINITY }, (conn) => {
+  const applies = (s: ServiceConfig): boolean => s.values.get(keys.perSource)!.max !== Number.POSITIVE_INFINITY;
+  daemon.hooks.limit.tapAsync({ name: PLUGIN_NAME, stage: LimitStage.PER_SOURCE, applies }, checkedOnFreshCounts(fresh, (conn) => {
     const { max, prefix6 } = conn.service.values.get(keys.perSource)!;
     if (max === Number.POSITIVE_INFINITY) return undefined;
     const source = sourceKey(conn.peer?.address);
@@ -39,5 +42,5 @@ export function tapPerSource(daemon: Daemon, keys: LimitKeys): void {
     const n = grouped ? countInPrefix(conn.state, source, prefix6) : conn.state.sessionsFrom(source);
     if (n < max) return undefined;
     return refuse('per_source_limit', `${n} of ${max} sessions from ${grouped ? groupOf(source, prefix6) : source}`);
-  });
+  }));
 }

@@ -146,6 +146,9 @@ void handle_command(const char *payload, int fd) {
   } else if (!strcmp(c, "forget") && t.n >= 2) {
     forget_plan(t.v[1]);
   } else if (!strcmp(c, "ping")) {
+    /* Every server that has ended by now is reported before the answer: the daemon asks when a
+     * count of running servers is about to refuse a client (plugins/limits/fresh-counts.ts). */
+    reap();
     sbuf b = {0};
     sb_puts(&b, "pong");
     if (t.n >= 2) {
