@@ -4,13 +4,15 @@ import type { Refusal } from '../../core/refusal.js';
 
 /** A count checked again this soon after the last round trip is as fresh as it gets. */
 const FRESH_MS = 2;
-/** A launcher being restarted must not hold up every admission behind it. */
+/** A launcher being restarted must not hold up every admission behind it... */
 const ROUND_TRIP_LIMIT_MS = 50;
+/** ...nor, during a flood at a limit, once per FRESH_MS: after a round trip that timed out, none for a second. */
+const AFTER_TIMEOUT_MS = 1000;
 
 /**
  * Counts of running sessions can trail the truth: the launcher reports an ended server up to
  * 2 ms late (in the middle of a burst of starts), and a client that reconnects the moment its
- * last session ended can arrive first. xinetd, which reaps between accepts, never refuses it, so
+ * last session ended can arrive first. xinetd, which reaps between accepts, serves it, so
  * a count that would refuse is read again once the launcher has reported every end it has seen.
  *
  * The returned function starts (or joins) that round trip and resolves after the reports have
@@ -26,7 +28,13 @@ export function freshCounts(daemon: Daemon): () => Promise<void> | undefined {
     const launcher = daemon.launcherNow();
     if (!launcher || performance.now() - doneAt < FRESH_MS) return undefined;
     let timer: NodeJS.Timeout | undefined;
-    const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, ROUND_TRIP_LIMIT_MS)));
+    let timedOut = false;
+    const limit = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        resolve();
+      }, ROUND_TRIP_LIMIT_MS);
+    });
     pending = Promise.race([launcher.ping(), limit])
       .catch(() => undefined)
       // The ends arrive before the answer; what they free is done a few promise turns later.
@@ -34,7 +42,7 @@ export function freshCounts(daemon: Daemon): () => Promise<void> | undefined {
       .finally(() => {
         clearTimeout(timer);
         pending = undefined;
-        doneAt = performance.now();
+        doneAt = performance.now() + (timedOut ? AFTER_TIMEOUT_MS : 0);
       });
     return pending;
   };
