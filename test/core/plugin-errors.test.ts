@@ -96,3 +96,20 @@ test('a plugin mistake while a connection runs closes that connection, names the
   assert.equal(d.child.exitCode, null);
   assert.doesNotMatch((await d.logLines()).join('\n'), /undefined/);
 });
+
+test('a plugin resolving its own copy of the package still registers its internal service and rejects values by AttributeError', async (t) => {
+  const dir = pluginProject({
+    'hello.js': `import { defineInternalService } from 'xinetd-ts';\nexport default defineInternalService({ name: 'hello', stream: { mode: 'reply', answer: () => 'hello\\r\\n' } });\n`,
+    'strict.js': plugin('strict', `daemon.attributes.define({ name: 'strict_word', owner: 'strict', arity: 1, where: 'both', parse: (v) => { if (v[0] !== 'ok') throw new AttributeError('strict_word must be ok'); return v[0]; }, ${DOC} });`)
+      .replace('import { definePlugin, refuse }', 'import { AttributeError, definePlugin, refuse }'),
+  }, { ownCopy: true });
+  const [hello, strict] = [await freePort(), await freePort()];
+  const d = await startDaemon(({ log }) => `defaults\n{\n\tplugins = ${dir}/hello.js ${dir}/strict.js\n\tlog_type = FILE ${log}\n}\n` +
+    `service hello\n{\n\ttype = INTERNAL UNLISTED\n\tsocket_type = stream\n\twait = no\n\tport = ${hello}\n\tbind = 127.0.0.1\n}\n` +
+    `service echo\n{\n\ttype = INTERNAL UNLISTED\n\tsocket_type = stream\n\twait = no\n\tport = ${strict}\n\tbind = 127.0.0.1\n\tstrict_word = bad\n}\n`);
+  t.after(() => d.stop());
+  const conf = escape(join(d.dir, 'xinetd.conf'));
+  await d.waitForMessage(new RegExp(`ERROR: strict_word must be ok \\[file=${conf}\\] \\[line=21\\]$`));
+  await d.waitForMessage(/Started working: 1 available service$/);
+  assert.equal((await exchange(hello)).toString(), 'hello\r\n');
+});
