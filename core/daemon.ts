@@ -8,7 +8,7 @@ import { pluginSpecsOf, resolveConfig, type ResolvedConfig } from './config/reso
 import type { Connection, Endpoint } from './connection.js';
 import { defineCoreAttributes, type CoreKeys } from './core-attributes.js';
 import { XinetdError } from './errors.js';
-import { createHooks, isolateSinks, stampRefusals, type DaemonHooks, type ReloadReport } from './hooks.js';
+import { createHooks, isolateSinks, reportCheckErrors, stampRefusals, type DaemonHooks, type ReloadReport } from './hooks.js';
 import { Launcher, type WatchedSocket } from './launcher/launcher.js';
 import { AcceptedConnection } from './accept/accepted-connection.js';
 import { nativeAccept } from './accept/native.js';
@@ -19,7 +19,8 @@ import { loadNetDb, type NetDb } from './netdb.js';
 import { systemErrorText } from './system-error-text.js';
 import { runConnection, runConnectionToEnd, type PipelineHost } from './pipeline.js';
 import type { XinetdPlugin } from './plugin.js';
-import { loadPlugin } from './plugin-loader.js';
+import { loadPlugin, locatedAt } from './plugin-loader.js';
+import { nameTapErrors } from './tap-errors.js';
 import type { Refusal } from './refusal.js';
 import type { ServiceConfig } from './service-config.js';
 import { appendToRegularFile } from './regular-file.js';
@@ -109,6 +110,8 @@ export class Daemon extends EventEmitter {
     this.keys = defineCoreAttributes(this.attributes);
     stampRefusals(this.hooks.authorize);
     stampRefusals(this.hooks.limit);
+    for (const hook of [this.hooks.accept, this.hooks.authorize, this.hooks.limit, this.hooks.decided, this.hooks.prepare, this.hooks.launch]) nameTapErrors(hook);
+    reportCheckErrors(this.hooks.checkService);
     isolateSinks(this.hooks.log, (sink, error) => {
       process.stderr.write(`xinetd-ts: log sink ${sink} failed: ${error instanceof Error ? error.message : String(error)}\n`);
     });
@@ -245,11 +248,23 @@ export class Daemon extends EventEmitter {
 
   /** Load third-party plugins named in the configuration (once, at start). */
   async loadPlugins(specs: readonly PluginSpec[]): Promise<void> {
-    for (const spec of specs) this.use(await loadPlugin(spec));
+    // Every error names the line that listed the plugin: that is what the user can change.
+    const listedAt = new Map<XinetdPlugin, PluginSpec>();
+    for (const spec of specs) {
+      const plugin = await loadPlugin(spec);
+      try {
+        this.use(plugin);
+      } catch (error) {
+        throw locatedAt(error, spec);
+      }
+      listedAt.set(plugin, spec);
+    }
     for (const p of this.#plugins) {
       for (const dep of p.dependencies ?? []) {
         if (!this.#plugins.some((q) => q.name === dep)) {
-          throw new XinetdError('XI_ERR_PLUGIN_DEPENDENCY', `plugin ${p.name} needs plugin ${dep}, which is not loaded`);
+          const error = new XinetdError('XI_ERR_PLUGIN_DEPENDENCY', `plugin ${p.name} needs plugin ${dep}, which is not loaded`);
+          const spec = listedAt.get(p);
+          throw spec ? locatedAt(error, spec) : error;
         }
       }
     }

@@ -5,7 +5,7 @@ export const ErrorCodes = {
   XI_ERR_ATTRIBUTE_VALUE: 'an attribute value was rejected by its parser',
   XI_ERR_PLUGIN_NOT_FOUND: 'a configured plugin cannot be resolved',
   XI_ERR_PLUGIN_SHAPE: 'a plugin module does not export a valid plugin',
-  XI_ERR_PLUGIN_APPLY: 'a plugin threw while being applied',
+  XI_ERR_PLUGIN_APPLY: 'a plugin threw while being made or applied, or declared an attribute wrongly',
   XI_ERR_PLUGIN_DEPENDENCY: 'a plugin depends on a plugin that is not loaded',
   XI_ERR_PLUGIN_DUPLICATE: 'two plugins share a name',
   XI_ERR_PLUGINS_CHANGED: 'a reload changed the plugin list (restart required)',

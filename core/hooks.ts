@@ -20,6 +20,7 @@ import type { LogEvent } from './log-event.js';
 import type { Decision, Refusal } from './refusal.js';
 import type { ServiceConfig } from './service-config.js';
 import type { Session } from './session.js';
+import { tapError } from './tap-errors.js';
 
 /**
  * An extra tap option of the per-connection hooks (accept, authorize, limit, decided, prepare,
@@ -79,12 +80,28 @@ export function createHooks() {
 
 export type DaemonHooks = ReturnType<typeof createHooks>;
 
+function isRefusal(value: unknown): value is Refusal {
+  const code = typeof value === 'object' && value !== null ? (value as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code !== '';
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'object' && value !== null) return 'an object without a code';
+  return typeof value === 'string' ? `'${value}'` : String(value);
+}
+
 /** Stamp every Refusal with the name of the tap that returned it. */
 export function stampRefusals(hook: DaemonHooks['authorize'] | DaemonHooks['limit']): void {
   hook.intercept({
     register(tap: FullTap) {
       const name = tap.name;
-      const stamp = (r: Refusal | void) => (r === undefined ? r : r.by ? r : { ...r, by: name });
+      const stamp = (r: Refusal | void) => {
+        if (r === undefined) return r;
+        // A plain-JavaScript tap returning false, true or a string would stop the chain and be
+        // logged `FAIL: ID undefined`: it is a plugin error (fail closed, the tap named) instead.
+        if (!isRefusal(r)) throw tapError(name, new TypeError(`the tap returned ${describe(r)}, not undefined or refuse(code)`));
+        return r.by ? r : { ...r, by: name };
+      };
       if (tap.type === 'sync') {
         const fn = tap.fn as (conn: Connection) => Refusal | void;
         tap.fn = (conn: Connection) => stamp(fn(conn));
@@ -94,8 +111,39 @@ export function stampRefusals(hook: DaemonHooks['authorize'] | DaemonHooks['limi
       } else {
         const fn = tap.fn as (conn: Connection, callback: (error?: Error | null, r?: Refusal | void) => void) => void;
         tap.fn = (conn: Connection, callback: (error?: Error | null, r?: Refusal | void) => void) =>
-          fn(conn, (error, r) => (error ? callback(error) : callback(null, stamp(r))));
+          fn(conn, (error, r) => {
+            if (error) return callback(error);
+            let stamped: Refusal | void;
+            try {
+              stamped = stamp(r);
+            } catch (thrown) {
+              return callback(thrown as Error);
+            }
+            callback(null, stamped);
+          });
       }
+      return tap;
+    },
+  });
+}
+
+/**
+ * A `checkService` tap that throws (a plugin's bug) disables the service it was checking, with
+ * the plugin named and the service's file:line, as `report.error` would: the other services
+ * start, and the configuration is not refused for one plugin's mistake.
+ */
+export function reportCheckErrors(hook: DaemonHooks['checkService']): void {
+  hook.intercept({
+    register(tap: FullTap) {
+      const fn = tap.fn as (service: ServiceConfig, report: Report) => void;
+      const name = tap.name;
+      tap.fn = (service: ServiceConfig, report: Report) => {
+        try {
+          fn(service, report);
+        } catch (error) {
+          report.error(`checkService failed: ${error instanceof Error ? error.message : String(error)} (plugin ${name}) - DISABLING`);
+        }
+      };
       return tap;
     },
   });

@@ -51,11 +51,15 @@ export function runConnectionToEnd(host: PipelineHost, conn: Connection, onRefus
   return new Promise((resolve) => runConnection(host, conn, onRefused, resolve));
 }
 
+const NO_HOOKS: ServiceHooks = Object.freeze({ accept: undefined, authorize: undefined, limit: undefined, decided: undefined, prepare: undefined, launch: undefined });
+
 class ConnectionRun {
   stage = 'accept';
   slot: Slot | undefined = undefined;
   refusal: Refusal | void = undefined;
   finished = false;
+  /** Why this service's hooks could not be built (a plugin's error), if they could not. */
+  broken: unknown = undefined;
   /** This service's hooks: only the taps that apply to it (undefined: nothing to run). */
   readonly hooks: ServiceHooks;
 
@@ -65,13 +69,20 @@ class ConnectionRun {
     readonly onRefused: (refusal: Refusal) => void,
     readonly onDone: () => void,
   ) {
-    this.hooks = serviceHooks(host.hooks, conn.service);
+    try {
+      this.hooks = serviceHooks(host.hooks, conn.service);
+    } catch (thrown) {
+      // A plugin's `applies` threw: this connection fails closed in start(), the daemon stays.
+      this.hooks = NO_HOOKS;
+      this.broken = thrown;
+    }
   }
 
   // A stage's callback is made only when its hook has taps: a datagram or a daytime
   // connection makes two or three of them, not five.
 
   start(): void {
+    if (this.broken !== undefined) return this.fail(this.broken);
     try {
       const hook = this.hooks.accept;
       if (hook) hook.callAsync(this.conn, (error) => this.accepted(error));

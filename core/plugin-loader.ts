@@ -6,7 +6,7 @@ import type { PluginSpec } from './config/raw.js';
 import { XinetdError } from './errors.js';
 import { isPlugin, type XinetdPlugin } from './plugin.js';
 
-const where = (spec: PluginSpec) => `${spec.from.file}:${spec.from.line}`;
+export const where = (spec: PluginSpec) => `${spec.from.file}:${spec.from.line}`;
 
 /** Resolve a specifier: paths relative to the file that named it, else an npm package name. */
 export function resolvePluginPath(spec: PluginSpec): string {
@@ -37,9 +37,22 @@ export async function loadPlugin(spec: PluginSpec): Promise<XinetdPlugin> {
   }
   let exported = (mod as { default?: unknown }).default ?? mod;
   if (typeof exported === 'object' && exported !== null && 'default' in exported) exported = (exported as { default: unknown }).default;
-  const plugin = typeof exported === 'function' ? (exported as (o?: unknown) => unknown)(spec.options) : exported;
+  let plugin: unknown = exported;
+  if (typeof exported === 'function') {
+    try {
+      plugin = (exported as (o?: unknown) => unknown)(spec.options);
+    } catch (error) {
+      throw new XinetdError('XI_ERR_PLUGIN_APPLY', `plugin ${spec.specifier}: its factory threw: ${(error as Error).message} (${where(spec)})`, { cause: error });
+    }
+  }
   if (!isPlugin(plugin)) {
     throw new XinetdError('XI_ERR_PLUGIN_SHAPE', `plugin ${spec.specifier} must export a factory returning { name, apply(daemon) } (${where(spec)})`);
   }
   return plugin;
+}
+
+/** A load-time error about a plugin, with the file:line that listed it (once). */
+export function locatedAt(error: unknown, spec: PluginSpec): unknown {
+  if (!(error instanceof XinetdError) || error.message.endsWith(`(${where(spec)})`)) return error;
+  return new XinetdError(error.code, `${error.message} (${where(spec)})`, { cause: error });
 }

@@ -1,6 +1,7 @@
 import { AsyncSeriesBailHook, AsyncSeriesHook, SyncWaterfallHook } from 'tapable';
 import type { DaemonHooks, ServiceTapOptions } from './hooks.js';
 import type { ServiceConfig } from './service-config.js';
+import { tapError } from './tap-errors.js';
 
 /** The per-connection hooks. */
 const STAGES = ['accept', 'authorize', 'limit', 'decided', 'prepare', 'launch'] as const;
@@ -65,8 +66,18 @@ function fresh(stage: Stage, hook: AnyHook): AnyHook {
   return new make(args) as AnyHook;
 }
 
+/** A throwing `applies` is the plugin's error: the caller fails the connection closed, naming it. */
+function applies(tap: TapRecord, service: ServiceConfig): boolean {
+  try {
+    return tap.applies!(service);
+  } catch (thrown) {
+    const text = thrown instanceof Error ? thrown.message : String(thrown);
+    throw tapError(tap.name, new Error(`its applies(${service.id}) threw: ${text}`));
+  }
+}
+
 function narrow(hook: AnyHook, stage: Stage, service: ServiceConfig): unknown {
-  const taps = hook.taps.filter((t) => t.applies === undefined || t.applies(service));
+  const taps = hook.taps.filter((t) => t.applies === undefined || applies(t, service));
   // Interceptors that act at call time (a third party's tracing) must see this service's calls;
   // `register` ones already changed the taps (refusal stamping) and must not run twice.
   const callTime = hook.interceptors.filter((i) => Object.keys(i).some((k) => k !== 'register' && k !== 'name' && i[k] !== undefined));

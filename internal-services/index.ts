@@ -3,6 +3,7 @@ import type { Daemon } from '../core/daemon.js';
 import { AuthorizeStage } from '../core/hooks.js';
 import { definePlugin } from '../core/plugin.js';
 import { refuse } from '../core/refusal.js';
+import { tapError } from '../core/tap-errors.js';
 import { isInternal, type ServiceConfig } from '../core/service-config.js';
 import { addBuiltinServices } from './builtins.js';
 import { answersAtOnce, bindService, type Serve } from './launch.js';
@@ -31,9 +32,16 @@ export default definePlugin(() => ({
       const spec = registry.find(service.name, service.socketType);
       const missing = `No such internal service: ${service.name}/${service.socketType} - DISABLING`;
       if (!spec) return report.error(missing);
-      const serve = bindService(spec, service, daemon, spec.setup?.(service, daemon, report));
+      let data: unknown;
+      try {
+        data = spec.setup?.(service, daemon, report);
+      } catch (error) {
+        // A third-party setup's bug disables its service, not the configuration.
+        return report.error(`internal service ${spec.name}: setup threw: ${error instanceof Error ? error.message : String(error)} - DISABLING`);
+      }
+      const serve = bindService(spec, service, daemon, data);
       if (!serve) return report.error(missing);
-      bound.set(service, serve);
+      bound.set(service, namedAfter(spec.name, serve));
       if (!spec.exposesHost) return;
       report.warn(`Service ${service.id}: the ${service.name} service shows this host's services and servers to its clients`);
       // only_from belongs to the access plugin; a service that sets its own list is governed by it.
@@ -52,3 +60,18 @@ export default definePlugin(() => ({
     tapPlusReply(daemon, PLUGIN_NAME);
   },
 }));
+
+/**
+ * A handler's exception names the service's own plugin (`internal-service:NAME`, as
+ * defineInternalService names it), not this one: the connection is closed either way.
+ */
+function namedAfter(name: string, serve: Serve): Serve {
+  const plugin = `internal-service:${name}`;
+  return (conn) => {
+    try {
+      return serve(conn);
+    } catch (thrown) {
+      throw tapError(plugin, thrown);
+    }
+  };
+}

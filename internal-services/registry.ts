@@ -32,7 +32,14 @@ export class InternalServiceRegistry {
   }
 }
 
-const registries = new WeakMap<Daemon, InternalServiceRegistry>();
+/**
+ * Shared through a global symbol, not a module's own map: a plugin that resolves another copy of
+ * the package (its own node_modules/xinetd-ts) registers into the daemon's registry all the same,
+ * instead of the daemon later reporting `No such internal service` for a service it was given.
+ */
+const REGISTRIES = Symbol.for('xinetd-ts:internal-service-registries');
+const shared = globalThis as { [REGISTRIES]?: WeakMap<Daemon, InternalServiceRegistry> };
+const registries = (shared[REGISTRIES] ??= new WeakMap<Daemon, InternalServiceRegistry>());
 
 /** The registry of a daemon, created on first use (plugins may register in any order). */
 export function internalServices(daemon: Daemon): InternalServiceRegistry {

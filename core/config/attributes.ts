@@ -86,6 +86,30 @@ export interface FlagSpec {
   readonly description: string;
 }
 
+const WHERE: readonly unknown[] = ['service', 'defaults', 'both'] satisfies Where[];
+const INHERIT: readonly unknown[] = ['entry', 'end', 'both', 'none'] satisfies Inherit[];
+
+/**
+ * A plain-JavaScript plugin gets no type check: a wrong declaration is refused here, while the
+ * plugin is applied (so the error names the plugin and the line that listed it), rather than
+ * failing later, at the first service that uses the attribute, as an unexplained TypeError.
+ */
+function checkSpec(spec: AttributeSpec<unknown>): void {
+  const name = typeof spec?.name === 'string' ? spec.name : String(spec?.name);
+  const wrong = (what: string) => {
+    throw new Error(`attribute ${name}: ${what}`);
+  };
+  if (typeof spec?.name !== 'string' || !/^[A-Za-z][A-Za-z0-9_]*$/.test(spec.name)) wrong('name must be a word of letters, digits and _');
+  if (typeof spec.owner !== 'string' || spec.owner === '') wrong('owner must be the plugin name');
+  const arity: unknown = spec.arity;
+  if (!(arity === 'many' || arity === 'list' || (typeof arity === 'number' && Number.isInteger(arity) && arity > 0))) wrong(`arity must be a positive integer, 'many' or 'list', not ${String(arity)}`);
+  if (!WHERE.includes(spec.where)) wrong(`where must be 'service', 'defaults' or 'both', not ${String(spec.where)}`);
+  if (spec.inherit !== undefined && !INHERIT.includes(spec.inherit)) wrong(`inherit must be 'entry', 'end', 'both' or 'none', not ${String(spec.inherit)}`);
+  if (typeof spec.parse !== 'function') wrong('parse must be a function');
+  const doc: Partial<AttributeDoc> | undefined = spec.doc;
+  if (typeof doc?.values !== 'string' || typeof doc.default !== 'string' || typeof doc.description !== 'string') wrong('doc must be { values, default, description } (strings)');
+}
+
 interface StoredSpec extends AttributeSpec<unknown> {
   readonly inherit: Inherit;
 }
@@ -99,6 +123,7 @@ export class AttributeRegistry {
   readonly #flags = new Map<string, FlagSpec>();
 
   define<T>(spec: AttributeSpec<T>): AttributeKey<T> {
+    checkSpec(spec);
     const key = spec.name.toLowerCase();
     const existing = this.#specs.get(key);
     if (existing) {

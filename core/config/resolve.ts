@@ -11,6 +11,7 @@ import {
   type AttributeRegistry,
   type AttributeSpec,
   type Inherit,
+  type ParseContext,
 } from './attributes.js';
 import type { Diagnostic, PluginSpec, RawConfig, RawEntry, RawSection, SourceLocation } from './raw.js';
 
@@ -106,10 +107,10 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
   const drafts: Draft[] = [];
 
   const parseValue = (spec: Spec, values: readonly string[], at: SourceLocation, service: string | undefined) =>
-    spec.parse(values, { service, at, tokenAt: values.map(() => at), warn: (m) => diag('warning', m, at, service) });
+    parseWith(spec, values, { service, at, tokenAt: values.map(() => at), warn: (m) => diag('warning', m, at, service) });
   // Merged lists were already parsed (and warned about) line by line; this pass only builds the value.
   const parseMerged = (spec: Spec, list: ListTokens & { at: SourceLocation }, service: string | undefined) =>
-    spec.parse(list.tokens, { service, at: list.at, tokenAt: list.ats, warn: () => undefined });
+    parseWith(spec, list.tokens, { service, at: list.at, tokenAt: list.ats, warn: () => undefined });
 
   // `interface` is another name of `bind`: one value, so a service's own `interface` beats the
   // defaults' `bind`, and the second of the two in a service is `attribute already set`.
@@ -497,4 +498,20 @@ export function pluginSpecsOf(raw: RawConfig): PluginSpec[] {
     }
   }
   return specs;
+}
+
+/**
+ * A parser that throws something other than an AttributeError (a plugin's bug, or an
+ * AttributeError from another copy of the package) rejects the value all the same: the service
+ * is disabled with file:line and the owning plugin named, and the other services start.
+ */
+function parseWith(spec: Spec, values: readonly string[], ctx: ParseContext): unknown {
+  try {
+    return spec.parse(values, ctx);
+  } catch (e) {
+    if (e instanceof AttributeError) throw e;
+    if (e instanceof Error && e.name === 'AttributeError') throw new AttributeError(e.message);
+    const text = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    throw new AttributeError(`attribute ${spec.name} (plugin ${spec.owner}): its parser threw ${text}`);
+  }
 }

@@ -1,0 +1,115 @@
+/**
+ * A third-party plugin's mistakes, loaded from real plugin files listed in a config as a user
+ * lists them: a mistake at load time stops the daemon with a coded error naming the line that
+ * listed the plugin; a mistake about one service disables that service only; a mistake while a
+ * connection runs closes that connection, names the plugin, and the daemon serves on.
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { runCli } from '../helpers/cli.js';
+import { startDaemon } from '../helpers/daemon.js';
+import { exchange, freePort } from '../helpers/net.js';
+import { pluginProject } from '../helpers/plugin-project.js';
+
+const plugin = (name: string, apply: string) =>
+  `import { definePlugin, refuse } from 'xinetd-ts';\nexport default definePlugin(() => ({ name: '${name}', apply(daemon) { ${apply} } }));\n`;
+const DOC = `doc: { values: 'x', default: 'none', description: 'x' }`;
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+test('a plugin that fails while loading stops the daemon with a coded error naming the line that listed it', async () => {
+  const dir = pluginProject({
+    'factory.js': `export default () => { throw new Error('factory boom'); };\n`,
+    'apply.js': plugin('apply-throws', `throw new Error('apply boom');`),
+    'needs.js': plugin('needs-other', ``).replace(`name: 'needs-other',`, `name: 'needs-other', dependencies: ['not-loaded'],`),
+    'arity.js': plugin('bad-arity', `daemon.attributes.define({ name: 'bad_arity', owner: 'bad-arity', arity: 'lots', where: 'both', parse: (v) => v[0], ${DOC} });`),
+    'no-parse.js': plugin('no-parse', `daemon.attributes.define({ name: 'no_parse', owner: 'no-parse', arity: 1, where: 'both', ${DOC} });`),
+    'taken.js': plugin('takes-server', `daemon.attributes.define({ name: 'server', owner: 'takes-server', arity: 1, where: 'both', parse: (v) => v[0], ${DOC} });`),
+  });
+  const cases = [
+    ['factory.js', /XI_ERR_PLUGIN_APPLY: plugin \.\/factory\.js: its factory threw: factory boom/],
+    ['apply.js', /XI_ERR_PLUGIN_APPLY: plugin apply-throws failed to apply: apply boom/],
+    ['needs.js', /XI_ERR_PLUGIN_DEPENDENCY: plugin needs-other needs plugin not-loaded/],
+    ['arity.js', /XI_ERR_PLUGIN_APPLY: plugin bad-arity failed to apply: attribute bad_arity: arity must be a positive integer, 'many' or 'list', not lots/],
+    ['no-parse.js', /XI_ERR_PLUGIN_APPLY: plugin no-parse failed to apply: attribute no_parse: parse must be a function/],
+    ['taken.js', /XI_ERR_ATTRIBUTE_DUPLICATE: attribute server is defined by both xinetd-ts:server and takes-server/],
+  ] as const;
+  for (const [file, pattern] of cases) {
+    const conf = join(dir, `${file}.conf`);
+    writeFileSync(conf, `defaults\n{\n\tplugins = ./${file}\n}\n`);
+    const r = await runCli(['-dontfork', '-stayalive', '-f', conf]);
+    assert.equal(r.code, 1, `${file}: ${r.stderr}`);
+    assert.match(r.stderr, pattern);
+    assert.match(r.stderr, new RegExp(`\\(${escape(conf)}:3\\)`), `${file}: ${r.stderr}`);
+  }
+});
+
+test('a plugin mistake about one service (a parser that throws, a throwing checkService tap or setup) disables that service only, with file:line', async (t) => {
+  const dir = pluginProject({
+    'parser.js': plugin('buggy-parser', `daemon.attributes.define({ name: 'buggy', owner: 'buggy-parser', arity: 1, where: 'both', parse: (v) => v[0].nope.trim(), ${DOC} });`),
+    'check.js': plugin('buggy-check', `daemon.hooks.checkService.tap('buggy-check', (service) => { if (service.id === 'checked') throw new Error('check boom'); });`),
+    'setup.js': `import { defineInternalService } from 'xinetd-ts';\nexport default defineInternalService({ name: 'setupfails', setup: () => { throw new Error('setup boom'); }, stream: { mode: 'reply', answer: () => 'x' } });\n`,
+  });
+  const [parsed, checked, setup, echo] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const service = (name: string, port: number, extra = '') =>
+    `service ${name}\n{\n\ttype = INTERNAL UNLISTED\n\tsocket_type = stream\n\twait = no\n\tport = ${port}\n\tbind = 127.0.0.1\n${extra}}\n`;
+  const d = await startDaemon(({ log }) =>
+    `defaults\n{\n\tplugins = ${dir}/parser.js ${dir}/check.js ${dir}/setup.js\n\tlog_type = FILE ${log}\n}\n` +
+    service('echo', parsed, '\tid = parsed\n\tbuggy = x\n') + // line 14: buggy = x
+    service('echo', checked, '\tid = checked\n') + // line 16: the service entry
+    service('setupfails', setup) + // line 25
+    service('echo', echo));
+  t.after(() => d.stop());
+  const conf = escape(join(d.dir, 'xinetd.conf'));
+  await d.waitForMessage(new RegExp(`ERROR: attribute buggy \\(plugin buggy-parser\\): its parser threw TypeError: .* \\[file=${conf}\\] \\[line=14\\]$`));
+  await d.waitForMessage(new RegExp(`ERROR: checkService failed: check boom \\(plugin buggy-check\\) - DISABLING \\[file=${conf}\\] \\[line=16\\]$`));
+  await d.waitForMessage(new RegExp(`ERROR: internal service setupfails: setup threw: setup boom - DISABLING \\[file=${conf}\\] \\[line=25\\]$`));
+  await d.waitForMessage(/Started working: 1 available service$/);
+  assert.equal((await exchange(echo, 'still here\n')).toString(), 'still here\n');
+});
+
+test('a plugin mistake while a connection runs closes that connection, names the plugin, and the daemon serves on', async (t) => {
+  const dir = pluginProject({
+    'throws.js': plugin('throws', `daemon.hooks.authorize.tap('throws', (conn) => { if (conn.service.id === 'throwing') throw new Error('authorize boom'); });`),
+    'false.js': plugin('says-false', `daemon.hooks.authorize.tap('says-false', (conn) => (conn.service.id === 'falsy' ? false : undefined));`),
+    'applies.js': plugin('bad-applies', `daemon.hooks.limit.tap({ name: 'bad-applies', applies: (s) => { if (s.id === 'applying') throw new Error('applies boom'); return false; } }, () => undefined);`),
+  });
+  const [throwing, falsy, applying, echo] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const service = (id: string, port: number) =>
+    `service echo\n{\n\tid = ${id}\n\ttype = INTERNAL UNLISTED\n\tsocket_type = stream\n\twait = no\n\tport = ${port}\n\tbind = 127.0.0.1\n}\n`;
+  const d = await startDaemon(({ log }) =>
+    `defaults\n{\n\tplugins = ${dir}/throws.js ${dir}/false.js ${dir}/applies.js\n\tlog_type = FILE ${log}\n\tlog_on_success = PID\n\tlog_on_failure = HOST\n}\n` +
+    service('throwing', throwing) + service('falsy', falsy) + service('applying', applying) + service('plain', echo));
+  t.after(() => d.stop());
+  for (const [port, message] of [
+    [throwing, /ERROR: throwing: authorize failed: authorize boom \(plugin throws\)$/],
+    // false would stop the authorize chain: it is the plugin's error, never a refusal `FAIL: falsy undefined`
+    [falsy, /ERROR: falsy: authorize failed: the tap returned false, not undefined or refuse\(code\) \(plugin says-false\)$/],
+    [applying, /ERROR: applying: accept failed: its applies\(applying\) threw: applies boom \(plugin bad-applies\)$/],
+  ] as const) {
+    assert.equal((await exchange(port, 'x\n')).length, 0);
+    await d.waitForMessage(message);
+  }
+  assert.equal((await exchange(echo, 'still here\n')).toString(), 'still here\n');
+  assert.equal(d.child.exitCode, null);
+  assert.doesNotMatch((await d.logLines()).join('\n'), /undefined/);
+});
+
+test('a plugin resolving its own copy of the package still registers its internal service and rejects values by AttributeError', async (t) => {
+  const dir = pluginProject({
+    'hello.js': `import { defineInternalService } from 'xinetd-ts';\nexport default defineInternalService({ name: 'hello', stream: { mode: 'reply', answer: () => 'hello\\r\\n' } });\n`,
+    'strict.js': plugin('strict', `daemon.attributes.define({ name: 'strict_word', owner: 'strict', arity: 1, where: 'both', parse: (v) => { if (v[0] !== 'ok') throw new AttributeError('strict_word must be ok'); return v[0]; }, ${DOC} });`)
+      .replace('import { definePlugin, refuse }', 'import { AttributeError, definePlugin, refuse }'),
+  }, { ownCopy: true });
+  const [hello, strict] = [await freePort(), await freePort()];
+  const d = await startDaemon(({ log }) => `defaults\n{\n\tplugins = ${dir}/hello.js ${dir}/strict.js\n\tlog_type = FILE ${log}\n}\n` +
+    `service hello\n{\n\ttype = INTERNAL UNLISTED\n\tsocket_type = stream\n\twait = no\n\tport = ${hello}\n\tbind = 127.0.0.1\n}\n` +
+    `service echo\n{\n\ttype = INTERNAL UNLISTED\n\tsocket_type = stream\n\twait = no\n\tport = ${strict}\n\tbind = 127.0.0.1\n\tstrict_word = bad\n}\n`);
+  t.after(() => d.stop());
+  const conf = escape(join(d.dir, 'xinetd.conf'));
+  await d.waitForMessage(new RegExp(`ERROR: strict_word must be ok \\[file=${conf}\\] \\[line=21\\]$`));
+  await d.waitForMessage(/Started working: 1 available service$/);
+  assert.equal((await exchange(hello)).toString(), 'hello\r\n');
+});
