@@ -136,9 +136,8 @@ export function parseClassicText(text: string, file: string, sink: ClassicSink):
       parseService(cursor, line, sink);
     } else if (keyword === 'include' || keyword === 'includedir') {
       parseIncludeLine(line, keyword, sink);
-    } else if (isLone(line, '}')) {
-      report(sink, 'warning', "unexpected '}' outside of an entry; ignored", line.at);
     } else {
+      // A stray `}` too: xinetd then skips to the next lone `}`, so the entry after it is lost.
       report(sink, 'error', 'missing service keyword', line.at);
       skipEntry(cursor, sink);
     }
