@@ -106,7 +106,7 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
   const drafts: Draft[] = [];
 
   const parseValue = (spec: Spec, values: readonly string[], at: SourceLocation, service: string | undefined) =>
-    spec.parse(values, { service, at, tokenAt: values.map(() => at), warn: (m) => diag('warning', m, at, service) });
+    spec.parse(values, { service, at, tokenAt: values.map(() => at), warn: (m, level = 'warning') => diag(level, m, at, service) });
   // Merged lists were already parsed (and warned about) line by line; this pass only builds the value.
   const parseMerged = (spec: Spec, list: ListTokens & { at: SourceLocation }, service: string | undefined) =>
     spec.parse(list.tokens, { service, at: list.at, tokenAt: list.ats, warn: () => undefined });

@@ -144,13 +144,13 @@ export function parseAddressToken(token: string, at?: SourceLocation): AddressEn
   return undefined;
 }
 
-/** Parse a whole list; `warn` gets xinetd's `failed to parse X` for dropped tokens. */
-export function parseAddressList(tokens: readonly string[], tokenAt: readonly SourceLocation[] | undefined, at: SourceLocation | undefined, warn: (m: string) => void): AddressList {
+/** Parse a whole list; `warn` gets xinetd's `failed to parse X` (an ERROR there) for dropped tokens. */
+export function parseAddressList(tokens: readonly string[], tokenAt: readonly SourceLocation[] | undefined, at: SourceLocation | undefined, warn: (m: string, level: 'error') => void): AddressList {
   const entries: AddressEntry[] = [];
   tokens.forEach((token, i) => {
     const parsed = parseAddressToken(token, tokenAt?.[i] ?? at);
     if (parsed) entries.push(...parsed);
-    else warn(`failed to parse ${token}`);
+    else warn(`failed to parse ${token}`, 'error');
   });
   return { entries, at, needsName: entries.some((e) => e.kind === 'name' || e.kind === 'domain') };
 }

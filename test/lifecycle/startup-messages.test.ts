@@ -145,6 +145,19 @@ test('a stray } at the end of a file adds `missing } in last service entry`, as 
   }
 });
 
+test('an only_from token that does not parse is an ERROR, as in xinetd; the rest of the list applies', async () => {
+  // A wildcard as hosts.allow would take it: xinetd 2.3.15 logs `ERROR: failed to parse 10.0.0.*`
+  // (syslog priority err, where log filters look) and keeps 127.0.0.1.
+  const port = await freePort();
+  const d = await startDaemon(internal('echo', port, '\tonly_from = 127.0.0.1 10.0.0.*\n'));
+  try {
+    assert.match(readFileSync(d.messages, 'utf8'), /ERROR: failed to parse 10\.0\.0\.\* \[file=.*\] \[line=7\]$/m);
+    assert.equal((await exchange(port, 'allowed\n')).toString(), 'allowed\n');
+  } finally {
+    await d.stop();
+  }
+});
+
 test('an included file is named in a DEBUG line of the -filelog without -d', async () => {
   const port = await freePort();
   const d = await startDaemon((p) => `include ${p.dir}/more.conf\n`, { files: { 'more.conf': internal('echo', port) } });
