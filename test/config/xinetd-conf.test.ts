@@ -316,8 +316,9 @@ describe('classic parser: include and includedir', () => {
       ['B', 'Z9', '_x', 'a', 'a-udp', 'b', 'a', 'é', '\uFF5E', '\u{1F600}'],
     );
     assert.deepEqual(diags(cfg, file).filter((x) => !x.startsWith('debug')), [
-      `warning 1 ${path.join(d, 'dangling')} is not a regular file. It is being skipped.`,
-      `warning 1 ${path.join(d, 'subdir')} is not a regular file. It is being skipped.`,
+      // xinetd 2.3.15's words, both at ERROR.
+      `error 1 Unable to stat includedir file ${path.join(d, 'dangling')}`,
+      `error 1 ${path.join(d, 'subdir')} is not a regular file. It is being skipped.`,
     ]);
     assert.equal(cfg.files.length, 11);
   });

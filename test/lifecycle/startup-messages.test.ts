@@ -2,7 +2,7 @@
 // running xinetd 2.3.15 and xinetd-ts side by side on the same files.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli } from '../helpers/cli.js';
@@ -153,6 +153,24 @@ test('an only_from token that does not parse is an ERROR, as in xinetd; the rest
   try {
     assert.match(readFileSync(d.messages, 'utf8'), /ERROR: failed to parse 10\.0\.0\.\* \[file=.*\] \[line=7\]$/m);
     assert.equal((await exchange(port, 'allowed\n')).toString(), 'allowed\n');
+  } finally {
+    await d.stop();
+  }
+});
+
+test('includedir: a sub-directory and a dangling link are ERRORs in xinetd words; the other files are read', async () => {
+  // /etc/xinetd.d with an `old/` directory kept by hand and a link left by a removed package.
+  const port = await freePort();
+  const d = await startDaemon((p) => {
+    mkdirSync(join(p.dir, 'xinetd.d', 'old'), { recursive: true });
+    symlinkSync(join(p.dir, 'removed-package-file'), join(p.dir, 'xinetd.d', 'nrpe'));
+    return `includedir ${p.dir}/xinetd.d\n`;
+  }, { files: { 'xinetd.d/echo': internal('echo', port) } });
+  try {
+    const text = readFileSync(d.messages, 'utf8');
+    assert.match(text, /ERROR: Unable to stat includedir file .*\/xinetd\.d\/nrpe \[file=.*\/xinetd\.conf\] \[line=1\]$/m);
+    assert.match(text, /ERROR: .*\/xinetd\.d\/old is not a regular file\. It is being skipped\./);
+    assert.match(text, /Started working: 1 available service$/m);
   } finally {
     await d.stop();
   }
