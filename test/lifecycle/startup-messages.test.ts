@@ -149,9 +149,11 @@ test('an only_from token that does not parse is an ERROR, as in xinetd; the rest
   // A wildcard as hosts.allow would take it: xinetd 2.3.15 logs `ERROR: failed to parse 10.0.0.*`
   // (syslog priority err, where log filters look) and keeps 127.0.0.1.
   const port = await freePort();
-  const d = await startDaemon(internal('echo', port, '\tonly_from = 127.0.0.1 10.0.0.*\n'));
+  const d = await startDaemon(internal('echo', port, '\tonly_from = 127.0.0.1 10.0.0.* 10.0.0.1-10.0.0.9\n'));
   try {
     assert.match(readFileSync(d.messages, 'utf8'), /ERROR: failed to parse 10\.0\.0\.\* \[file=.*\] \[line=7\]$/m);
+    // An address range is no host name: xinetd cannot resolve it either.
+    assert.match(readFileSync(d.messages, 'utf8'), /ERROR: failed to parse 10\.0\.0\.1-10\.0\.0\.9 \[file=.*\] \[line=7\]$/m);
     assert.equal((await exchange(port, 'allowed\n')).toString(), 'allowed\n');
   } finally {
     await d.stop();
