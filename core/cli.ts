@@ -25,6 +25,8 @@ function createDaemon(options: CliOptions, messages: 'foreground' | 'quiet'): Da
     processLimit: options.limit,
     dumpFile: options.dumpFile,
     stayAlive: options.stayalive,
+    // xinetd -d writes this dump to its terminal (stderr), whatever else is given.
+    configDump: options.debug ? (text) => process.stderr.write(text) : undefined,
   });
   // xinetd's routing of its own messages: -filelog FILE, else syslog (facility daemon or
   // -syslog FACILITY); in the foreground stderr, plus syslog when -syslog is given.

@@ -25,7 +25,7 @@ import type { Refusal } from './refusal.js';
 import type { ServiceConfig } from './service-config.js';
 import { appendToRegularFile } from './regular-file.js';
 import { ServiceState } from './service-state.js';
-import { descriptorUse, renderStateDump, type DumpedService } from './state-dump.js';
+import { descriptorUse, renderConfigDump, renderStateDump, type DumpedService } from './state-dump.js';
 import type { Session } from './session.js';
 import { DatagramConnection, type DatagramSend } from './datagram-connection.js';
 import { VERSION } from './version.js';
@@ -43,6 +43,8 @@ export interface DaemonOptions {
   readonly stayAlive?: boolean;
   /** Datagrams being handled at once per service; more are dropped (a flood never queues). */
   readonly maxDatagramsInFlight?: number;
+  /** -d: gets xinetd's dump of each configuration read (start and reload), after its diagnostics. */
+  readonly configDump?: (text: string) => void;
 }
 
 /** What `close` reports to its caller on the way (the CLI: pid file, process title). */
@@ -275,6 +277,7 @@ export class Daemon extends EventEmitter {
   /** Start with a configuration already loaded by `loadConfig` (plugins applied). */
   async start(config: ResolvedConfig): Promise<void> {
     this.reportDiagnostics(config);
+    this.#dumpConfig(config);
     this.#config = config;
     await this.hooks.ready.promise();
     for (const service of config.services) await this.#open(service);
@@ -304,6 +307,7 @@ export class Daemon extends EventEmitter {
       this.message('warning', 'reconfiguration failed');
       return undefined;
     }
+    this.#dumpConfig(next);
     this.message('notice', 'Swapping defaults');
     const wanted = new Map(next.services.map((s) => [s.identity, s]));
     const kept: string[] = [];
@@ -466,6 +470,10 @@ export class Daemon extends EventEmitter {
     }
     this.message('info', `generated state dump in file ${file}`);
     return file;
+  }
+
+  #dumpConfig(config: ResolvedConfig): void {
+    this.options.configDump?.(renderConfigDump({ registry: this.attributes, netdb: this.#netdb, defaults: config.defaults, services: config.services }));
   }
 
   /** The configuration's problems, as the daemon's messages (each with its file:line). */

@@ -25,13 +25,17 @@ export interface DumpedService {
   readonly servers: readonly DumpedServer[];
 }
 
-/** Everything the dump shows, gathered by the daemon when SIGUSR1 arrives (never before). */
-export interface StateDumpInput {
-  readonly version: string;
-  readonly now: Date;
+/** What a dump of the configuration needs. */
+export interface ConfigDumpInput {
   readonly registry: AttributeRegistry;
   readonly netdb: NetDb;
   readonly defaults: AttributeValues | undefined;
+}
+
+/** Everything the dump shows, gathered by the daemon when SIGUSR1 arrives (never before). */
+export interface StateDumpInput extends ConfigDumpInput {
+  readonly version: string;
+  readonly now: Date;
   readonly services: readonly DumpedService[];
   readonly runningServers: number;
   readonly processLimit: number | undefined;
@@ -68,8 +72,7 @@ interface Section {
 }
 
 /** The core's own facts, read from the resolved service (effective values). */
-function coreSections(svc: DumpedService, netdb: NetDb): Section[] {
-  const c = svc.config;
+function coreSections(c: ServiceConfig, port: number, netdb: NetDb): Section[] {
   const identity = [`id = ${c.id}`];
   // xinetd shows the address family it chose as a flag.
   const flags = new Set(c.flags);
@@ -78,7 +81,7 @@ function coreSections(svc: DumpedService, netdb: NetDb): Section[] {
   if (c.types.size > 0) identity.push(`type = ${inOrder(c.types, TYPE_ORDER).join(' ')}`);
   identity.push(`socket_type = ${c.socketType}`);
   identity.push(`Protocol (name,number) = (${c.protocol},${netdb.protocolNumber(c.protocol) ?? -1})`);
-  if (svc.port !== 0) identity.push(`port = ${svc.port}`);
+  if (port !== 0) identity.push(`port = ${port}`);
   return [
     { stage: DUMP_STAGE.IDENTITY, lines: identity },
     { stage: DUMP_STAGE.WAIT, lines: [`wait = ${c.wait ? 'yes' : 'no'}`] },
@@ -112,13 +115,25 @@ function block(sections: Section[], tabs: number): string[] {
   return sections.sort((a, b) => a.stage - b.stage).flatMap((s) => s.lines.map((l) => indent + l));
 }
 
+/** The attributes of the `defaults` entry, indented. */
+function defaultsLines(defaults: AttributeValues, input: ConfigDumpInput, tabs: number): string[] {
+  const ctx: DumpContext = { values: defaults, service: undefined, netdb: input.netdb };
+  const bind = defaults.get<string>({ name: 'bind' });
+  return block([{ stage: DUMP_STAGE.BIND, lines: [bindLine(bind)] }, ...attributeSections(input.registry, ctx)], tabs);
+}
+
+/** The attributes of one service (its `Service configuration` body), indented. */
+function configLines(config: ServiceConfig, port: number, input: ConfigDumpInput, tabs: number): string[] {
+  const ctx: DumpContext = { values: config.values, service: config, netdb: input.netdb };
+  return block([...coreSections(config, port, input.netdb), ...attributeSections(input.registry, ctx)], tabs);
+}
+
 function serviceBlock(svc: DumpedService, input: StateDumpInput): string[] {
-  const ctx: DumpContext = { values: svc.config.values, service: svc.config, netdb: input.netdb };
   const lines = [
     `Service = ${svc.config.name}`,
     `\tState = ${svc.suspended ? 'Suspended' : 'Active'}`,
     `\tService configuration: ${svc.config.name}`,
-    ...block([...coreSections(svc, input.netdb), ...attributeSections(input.registry, ctx)], 2),
+    ...configLines(svc.config, svc.port, input, 2),
     `\trunning servers = ${svc.running}`,
   ];
   // xinetd-ts: live sessions per client, what per_source counts against.
@@ -153,11 +168,7 @@ function serverTable(services: readonly DumpedService[]): string[] {
  */
 export function renderStateDump(input: StateDumpInput): string {
   const lines = [`INTERNAL STATE DUMP: xinetd-ts ${input.version}`, `Current time: ${ctime(input.now)}`, '', 'Services + defaults:'];
-  if (input.defaults) {
-    const ctx: DumpContext = { values: input.defaults, service: undefined, netdb: input.netdb };
-    const bind = input.defaults.get<string>({ name: 'bind' });
-    lines.push('Service defaults', ...block([{ stage: DUMP_STAGE.BIND, lines: [bindLine(bind)] }, ...attributeSections(input.registry, ctx)], 1));
-  }
+  if (input.defaults) lines.push('Service defaults', ...defaultsLines(input.defaults, input, 1));
   for (const svc of input.services) lines.push(...serviceBlock(svc, input));
   lines.push(...serverTable(input.services));
   const active = input.services.filter((s) => !s.suspended).length;
@@ -169,6 +180,17 @@ export function renderStateDump(input: StateDumpInput): string {
   if (input.configFile) lines.push(`config_file = ${input.configFile}`);
   lines.push('', 'END OF DUMP', '', '');
   return lines.join('\n');
+}
+
+/**
+ * What `-d` shows of each configuration read (at start and on every reload), in xinetd's
+ * layout: `Service defaults`, then a `Service configuration: NAME` block per service, each body
+ * one tab in and followed by a blank line (the same lines as the SIGUSR1 dump).
+ */
+export function renderConfigDump(input: ConfigDumpInput & { readonly services: readonly ServiceConfig[] }): string {
+  const lines = ['Service defaults', ...(input.defaults ? defaultsLines(input.defaults, input, 1) : []), ''];
+  for (const config of input.services) lines.push(`Service configuration: ${config.name}`, ...configLines(config, config.port, input, 1), '');
+  return `${lines.join('\n')}\n`;
 }
 
 /** The daemon's descriptor limit and use (Linux /proc); undefined elsewhere. */

@@ -27,8 +27,11 @@ export interface ParseContext {
   readonly at: SourceLocation;
   /** Where each value was written, parallel to the values (list attributes merge several lines). */
   readonly tokenAt?: readonly SourceLocation[];
-  /** A non-fatal problem with one value (e.g. `failed to parse X`); the attribute stays. */
-  warn(message: string): void;
+  /**
+   * A non-fatal problem with one value; the attribute stays. Logged at xinetd's level for the
+   * message: WARNING unless `level` says otherwise (`failed to parse X` is an ERROR there).
+   */
+  warn(message: string, level?: 'warning' | 'error'): void;
 }
 
 export interface AttributeDoc {

@@ -107,7 +107,7 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
   const drafts: Draft[] = [];
 
   const parseValue = (spec: Spec, values: readonly string[], at: SourceLocation, service: string | undefined) =>
-    parseWith(spec, values, { service, at, tokenAt: values.map(() => at), warn: (m) => diag('warning', m, at, service) });
+    parseWith(spec, values, { service, at, tokenAt: values.map(() => at), warn: (m, level = 'warning') => diag(level, m, at, service) });
   // Merged lists were already parsed (and warned about) line by line; this pass only builds the value.
   const parseMerged = (spec: Spec, list: ListTokens & { at: SourceLocation }, service: string | undefined) =>
     parseWith(spec, list.tokens, { service, at: list.at, tokenAt: list.ats, warn: () => undefined });
@@ -334,7 +334,9 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
       },
       warn: (m, at) => (at ? diag('warning', m, at) : diag('warning', m, section.at, name)),
     };
-    const config = await buildService(draft, id, report);
+    const built = await buildService(draft, id, report);
+    // Before the check hook: plugins keep their per-service state by this very object.
+    const config = built && withDistinctIdentity(built, services);
     if (!config || problems.length > 0) {
       skip(problems[0] ?? 'configuration error');
       continue;
@@ -486,6 +488,19 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
   }
 
   return { services, defaults, skipped, diagnostics, plugins, fatal, source: raw.source };
+}
+
+/**
+ * xinetd runs two entries that are the same service (Debian's `echo` and `echo-udp` files both
+ * hold `echo-dgram` on one port; both UDP sockets bind). Each needs its own key: the daemon
+ * tracks its services by identity, and one it lost track of would outlive the reload that
+ * removes it. The n-th duplicate is keyed `IDENTITY|#n`, in file order, so a reload matches
+ * the same entries again.
+ */
+function withDistinctIdentity(config: ServiceConfig, taken: readonly ServiceConfig[]): ServiceConfig {
+  let identity = config.identity;
+  for (let n = 2; taken.some((s) => s.identity === identity); n++) identity = `${config.identity}|#${n}`;
+  return identity === config.identity ? config : Object.freeze({ ...config, identity });
 }
 
 /** Plugins named in configuration: the structured `plugins` list and classic `plugins` lines in defaults. */

@@ -136,9 +136,8 @@ export function parseClassicText(text: string, file: string, sink: ClassicSink):
       parseService(cursor, line, sink);
     } else if (keyword === 'include' || keyword === 'includedir') {
       parseIncludeLine(line, keyword, sink);
-    } else if (isLone(line, '}')) {
-      report(sink, 'warning', "unexpected '}' outside of an entry; ignored", line.at);
     } else {
+      // A stray `}` too: xinetd then skips to the next lone `}`, so the entry after it is lost.
       report(sink, 'error', 'missing service keyword', line.at);
       skipEntry(cursor, sink);
     }
@@ -334,8 +333,11 @@ export function includeClassicDir(sink: ClassicSink, dir: string, at: SourceLoca
   }
   for (const name of sortBytewise(names.filter(isIncludable))) {
     const file = path.join(dir, name);
-    if (isRegularFile(file)) includeClassicFile(sink, file, at);
-    else report(sink, 'warning', `${file} is not a regular file. It is being skipped.`, at);
+    const kind = fileKind(file);
+    // xinetd's words and level (ERROR) for a sub-directory and for a dangling link.
+    if (kind === 'regular') includeClassicFile(sink, file, at);
+    else if (kind === 'other') report(sink, 'error', `${file} is not a regular file. It is being skipped.`, at);
+    else report(sink, 'error', `Unable to stat includedir file ${file}`, at);
   }
 }
 
@@ -349,11 +351,11 @@ export function sortBytewise(names: readonly string[]): string[] {
   return [...names].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
 }
 
-function isRegularFile(file: string): boolean {
+function fileKind(file: string): 'regular' | 'other' | 'unknown' {
   try {
-    return statSync(file).isFile(); // follows symlinks
+    return statSync(file).isFile() ? 'regular' : 'other'; // follows symlinks
   } catch {
-    return false;
+    return 'unknown';
   }
 }
 

@@ -94,6 +94,11 @@ function trailingZeroPrefix(addr: number): number {
 }
 
 const HOST_NAME = /^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
+/**
+ * A name has a character other than digits, dots and hyphens: `10.0.0.1-10.0.0.9` and
+ * `192.168.1.10-20` are address ranges (which xinetd has not), never resolved, so `failed to parse`.
+ */
+const NOT_ONLY_DIGITS = /[^0-9.-]/;
 
 /**
  * One token, in xinetd's order of attempts. Returns [] for a token xinetd would drop with
@@ -140,17 +145,17 @@ export function parseAddressToken(token: string, at?: SourceLocation): AddressEn
       return { kind: 'v4' as const, net, prefix, text, at };
     });
   }
-  if (HOST_NAME.test(token) && /[^0-9.]/.test(token)) return [{ kind: 'name', name: token.toLowerCase(), text, at }];
+  if (HOST_NAME.test(token) && NOT_ONLY_DIGITS.test(token)) return [{ kind: 'name', name: token.toLowerCase(), text, at }];
   return undefined;
 }
 
-/** Parse a whole list; `warn` gets xinetd's `failed to parse X` for dropped tokens. */
-export function parseAddressList(tokens: readonly string[], tokenAt: readonly SourceLocation[] | undefined, at: SourceLocation | undefined, warn: (m: string) => void): AddressList {
+/** Parse a whole list; `warn` gets xinetd's `failed to parse X` (an ERROR there) for dropped tokens. */
+export function parseAddressList(tokens: readonly string[], tokenAt: readonly SourceLocation[] | undefined, at: SourceLocation | undefined, warn: (m: string, level: 'error') => void): AddressList {
   const entries: AddressEntry[] = [];
   tokens.forEach((token, i) => {
     const parsed = parseAddressToken(token, tokenAt?.[i] ?? at);
     if (parsed) entries.push(...parsed);
-    else warn(`failed to parse ${token}`);
+    else warn(`failed to parse ${token}`, 'error');
   });
   return { entries, at, needsName: entries.some((e) => e.kind === 'name' || e.kind === 'domain') };
 }

@@ -129,13 +129,16 @@ describe('classic parser: tolerated layout', () => {
     assert.deepEqual(shape(cfg), ['service a@1: wait = no@3', 'service b@7: ']);
   });
 
-  it('warns about a stray } at top level and keeps going', () => {
+  it('takes a stray } at top level as xinetd does: missing service keyword, the next entry skipped', () => {
+    // xinetd 2.3.15 on this file: two `missing service keyword` errors (lines 1 and 5), then
+    // `missing } in last service entry` at line 5, and 0 services.
     const { cfg, file } = parseText('}\nservice a\n{\n}\n  }\n');
     assert.deepEqual(diags(cfg, file), [
-      "warning 1 unexpected '}' outside of an entry; ignored",
-      "warning 5 unexpected '}' outside of an entry; ignored",
+      'error 1 missing service keyword',
+      'error 5 missing service keyword',
+      'warning 5 missing } in last service entry',
     ]);
-    assert.deepEqual(shape(cfg), ['service a@2: ']);
+    assert.deepEqual(shape(cfg), []);
   });
 
   it('ignores a line longer than 16 KiB with an error naming it', () => {
@@ -313,8 +316,9 @@ describe('classic parser: include and includedir', () => {
       ['B', 'Z9', '_x', 'a', 'a-udp', 'b', 'a', 'é', '\uFF5E', '\u{1F600}'],
     );
     assert.deepEqual(diags(cfg, file).filter((x) => !x.startsWith('debug')), [
-      `warning 1 ${path.join(d, 'dangling')} is not a regular file. It is being skipped.`,
-      `warning 1 ${path.join(d, 'subdir')} is not a regular file. It is being skipped.`,
+      // xinetd 2.3.15's words, both at ERROR.
+      `error 1 Unable to stat includedir file ${path.join(d, 'dangling')}`,
+      `error 1 ${path.join(d, 'subdir')} is not a regular file. It is being skipped.`,
     ]);
     assert.equal(cfg.files.length, 11);
   });

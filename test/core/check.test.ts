@@ -99,7 +99,8 @@ test('a service before defaults does not inherit position-copied lists (passenv)
 });
 
 test('CRLF line endings, tabs, trailing blanks, a stray } and no final newline parse', async () => {
-  const file = conf('}\r\nservice crlf\r\n{\r\n\ttype\t=\tUNLISTED   \r\n\tport = 7111\r\n\tsocket_type = stream\r\n\twait = no\r\n\tuser = nobody\r\n\tserver = /bin/cat\r\n}   ');
+  // The stray } comes last: before an entry it takes that entry with it, as in xinetd.
+  const file = conf('service crlf\r\n{\r\n\ttype\t=\tUNLISTED   \r\n\tport = 7111\r\n\tsocket_type = stream\r\n\twait = no\r\n\tuser = nobody\r\n\tserver = /bin/cat\r\n}   \r\n}');
   const { json } = await checkJson(file);
   assert.equal(json.services[0]?.status, 'active', JSON.stringify(json));
   assert.equal(json.services[0]?.port, 7111);

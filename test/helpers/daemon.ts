@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { shebangNodeOptions } from './cli-node-options.js';
 import { readLines, waitForLine } from './wait.js';
@@ -39,7 +39,7 @@ export function tempDir(prefix = 'xinetd-ts-'): string {
  */
 export interface StartOptions {
   readonly args?: string[];
-  /** Files written into the temp dir before start (name -> text). */
+  /** Files written into the temp dir before start (name -> text; a name may hold sub-directories). */
   readonly files?: Record<string, string>;
   readonly configName?: string;
   readonly env?: NodeJS.ProcessEnv;
@@ -56,7 +56,10 @@ export async function startDaemon(config: string | ((paths: { dir: string; log: 
   const messages = join(dir, 'messages.log');
   const serviceLog = join(dir, 'service.log');
   const dumpFile = join(dir, 'xinetd.dump');
-  for (const [name, text] of Object.entries(options.files ?? {})) writeFileSync(join(dir, name), text);
+  for (const [name, text] of Object.entries(options.files ?? {})) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
   const confPath = join(dir, options.configName ?? 'xinetd.conf');
   const text = typeof config === 'function' ? config({ dir, log: serviceLog }) : config;
   writeFileSync(confPath, text);

@@ -116,3 +116,36 @@ test('-stayalive keeps a daemon with zero services running', async (t) => {
   child.kill('SIGTERM');
   assert.deepEqual(await exitOf(child), { code: 0, signal: null });
 });
+
+test('-d writes the configuration read to stderr in xinetd layout, at start and on each reload', async (t) => {
+  const dir = tempDir();
+  const [port, broken] = await freePorts(2);
+  const conf = join(dir, 'xinetd.conf');
+  // The shape of a vsftpd entry, and one that does not start (it must not be dumped).
+  writeFileSync(conf, `defaults\n{\n\tinstances = 60\n\tlog_type = FILE ${dir}/services.log\n}\n` +
+    streamService('ftp', port!, '/bin/sleep', ['server_args = 2', 'instances = 2', 'log_on_failure += USERID'], 'root') +
+    streamService('broken', broken!, '/no/such/server'));
+  const child = spawn(process.execPath, [CLI, '-d', '-f', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  t.after(() => child.kill('SIGKILL'));
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  await waitFor('the start', () => (/Started working/.test(stderr) ? true : undefined));
+  // xinetd 2.3.15 -d: after the configuration's errors, before the services start.
+  const ftp = '\nService configuration: ftp\n\tid = ftp\n\tflags = IPv6\n\ttype = UNLISTED\n\tsocket_type = stream\n\tProtocol (name,number) = (tcp,6)\n' +
+    `\tport = ${port}\n\tInstances = 2\n\twait = no\n\tuser = 0\n`;
+  const serverLines = '\tServer = /bin/sleep\n\tServer argv = sleep 2\n';
+  const start = stderr.indexOf('Service defaults\n\tInstances = 60\n');
+  assert.ok(start > stderr.indexOf('Server /no/such/server is not executable'), stderr);
+  assert.ok(stderr.indexOf(ftp) > start && stderr.indexOf(serverLines) > stderr.indexOf(ftp), stderr);
+  // Each block ends with a blank line.
+  assert.match(stderr, /\tLog_on_failure flags = USERID\n\n/);
+  assert.ok(stderr.indexOf(ftp) < stderr.indexOf('started with'), stderr);
+  assert.doesNotMatch(stderr, /Service configuration: broken/);
+
+  child.kill('SIGHUP');
+  await waitFor('the reload', () => (/Reconfigured/.test(stderr) ? true : undefined));
+  const reload = stderr.slice(stderr.indexOf('Starting reconfiguration'));
+  assert.ok(reload.indexOf(ftp) > 0 && reload.indexOf(ftp) < reload.indexOf('Swapping defaults'), reload);
+  child.kill('SIGTERM');
+  await exitOf(child);
+});

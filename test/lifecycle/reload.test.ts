@@ -4,14 +4,15 @@
  * an unreadable or broken configuration leaves the running one in place.
  */
 import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon.js';
-import { alive, fixture, freePorts, hold, loggingDefaults, pidOf, streamService, tryConnect, waitForGone, waitForLines } from '../helpers/e2e.js';
-import { exchange } from '../helpers/net.js';
+import { alive, fixture, freePorts, hold, loggingDefaults, pidOf, service, streamService, tryConnect, waitForGone, waitForLines } from '../helpers/e2e.js';
+import { datagram, exchange } from '../helpers/net.js';
 
 const cat = (name: string, port: number) => streamService(name, port, '/bin/cat');
 const greeter = (name: string, port: number) => streamService(name, port, fixture('args.sh'), [`server_args = ${name}`]);
@@ -258,4 +259,43 @@ test('an includedir edit: a file cut before its } and one with a syntax error dr
   };
   expectPair(`ERROR: incomplete entry ${at('b', 9)}`, `WARNING: missing } in last service entry ${at('b', 9)}`);
   expectPair(`ERROR: Attribute port needs a space before operator ${at('d', 7)}`, `WARNING: missing } in last service entry ${at('d', 10)}`);
+});
+
+/** Whether a UDP socket without SO_REUSEADDR can bind `port` on every address (nobody holds it). */
+async function udpPortFree(port: number): Promise<boolean> {
+  const socket = dgram.createSocket({ type: 'udp6', reuseAddr: false });
+  try {
+    socket.bind(port, '::');
+    await once(socket, 'listening');
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') return false;
+    throw error;
+  } finally {
+    socket.close();
+  }
+}
+
+test("Debian's echo and echo-udp files (one echo-dgram id twice on a port): both run, and a reload that disables them frees the port", async (t) => {
+  const [port] = await freePorts(1);
+  // The shapes of /etc/xinetd.d/echo (stream + dgram) and echo-udp (the dgram entry again).
+  const entry = (id: string, socket: string, disable: string) =>
+    service('echo', [`disable = ${disable}`, 'type = INTERNAL UNLISTED', `id = ${id}`, `socket_type = ${socket}`, `protocol = ${socket === 'stream' ? 'tcp' : 'udp'}`, 'user = root', `wait = ${socket === 'stream' ? 'no' : 'yes'}`, `port = ${port}`]);
+  const files = (disable: string) => ({
+    'xinetd.d/echo': entry('echo-stream', 'stream', disable) + '\n' + entry('echo-dgram', 'dgram', disable),
+    'xinetd.d/echo-udp': `# default: off\n${entry('echo-dgram', 'dgram', disable)}`,
+  });
+  const d = await startDaemon(({ dir }) => `includedir ${dir}/xinetd.d\n`, { files: files('no') });
+  t.after(() => d.stop());
+  // xinetd 2.3.15: `Started working: 3 available services`, both UDP sockets bound.
+  await d.waitForMessage(/Started working: 3 available services$/, 1000);
+  assert.equal((await datagram(port!, 'hi')).toString(), 'hi');
+
+  for (const [name, text] of Object.entries(files('yes'))) writeFileSync(join(d.dir, name), text);
+  d.signal('SIGHUP');
+  const [report] = await waitForLines(d.messages, /Reconfigured: /, 1);
+  // xinetd: `Reconfigured: new=0 old=0 dropped=3`; the second echo-dgram socket was kept before.
+  assert.match(report!, /Reconfigured: new=0 old=0 dropped=3 \(services\)/);
+  assert.equal(await tryConnect(port!, '127.0.0.1'), 'ECONNREFUSED');
+  assert.equal(await udpPortFree(port!), true, 'no echo-dgram socket outlives the reload');
 });

@@ -2,11 +2,12 @@
 // running xinetd 2.3.15 and xinetd-ts side by side on the same files.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli } from '../helpers/cli.js';
 import { CLI, startDaemon, tempDir } from '../helpers/daemon.js';
+import { tryConnect } from '../helpers/e2e.js';
 import { exchange, freePort } from '../helpers/net.js';
 import { waitForLine } from '../helpers/wait.js';
 
@@ -109,6 +110,69 @@ test('a syntax error drops its entry with the error line only: no `removing` lin
     assert.match(text, /Started working: 1 available service$/m);
     // xinetd drops the entry while parsing; only entries removed after parsing are named.
     assert.doesNotMatch(text, /removing/);
+  } finally {
+    await d.stop();
+  }
+});
+
+test('a stray } between entries is `missing service keyword` and loses the next entry, as in xinetd', async () => {
+  // An xinetd.d file with one `}` too many: xinetd 2.3.15 skips from it to the next lone `}`,
+  // so the entry after the brace never runs; it must not start listening after a migration.
+  const ports = { before: await freePort(), lost: await freePort(), after: await freePort() };
+  const file = internal('echo', ports.before) + '}\n\n# the next entry\n' + internal('daytime', ports.lost) + internal('chargen', ports.after);
+  const d = await startDaemon((p) => `includedir ${p.dir}/xinetd.d\n`, { files: { 'xinetd.d/services': file } });
+  try {
+    const text = readFileSync(d.messages, 'utf8');
+    assert.match(text, /ERROR: missing service keyword \[file=.*xinetd\.d\/services\] \[line=8\]$/m);
+    assert.match(text, /Started working: 2 available services$/m);
+    assert.equal(await tryConnect(ports.lost, '127.0.0.1'), 'ECONNREFUSED');
+    assert.equal((await exchange(ports.before, 'still here\n')).toString(), 'still here\n');
+    assert.equal(await tryConnect(ports.after, '127.0.0.1'), 'connected');
+  } finally {
+    await d.stop();
+  }
+});
+
+test('a stray } at the end of a file adds `missing } in last service entry`, as in xinetd', async () => {
+  const port = await freePort();
+  const d = await startDaemon((p) => `include ${p.dir}/echo\n`, { files: { echo: internal('echo', port) + '}\n' } });
+  try {
+    const text = readFileSync(d.messages, 'utf8');
+    assert.match(text, /ERROR: missing service keyword \[file=.*\/echo\] \[line=8\]\n.*WARNING: missing \} in last service entry \[file=.*\/echo\] \[line=8\]$/m);
+    assert.match(text, /Started working: 1 available service$/m);
+  } finally {
+    await d.stop();
+  }
+});
+
+test('an only_from token that does not parse is an ERROR, as in xinetd; the rest of the list applies', async () => {
+  // A wildcard as hosts.allow would take it: xinetd 2.3.15 logs `ERROR: failed to parse 10.0.0.*`
+  // (syslog priority err, where log filters look) and keeps 127.0.0.1.
+  const port = await freePort();
+  const d = await startDaemon(internal('echo', port, '\tonly_from = 127.0.0.1 10.0.0.* 10.0.0.1-10.0.0.9\n'));
+  try {
+    assert.match(readFileSync(d.messages, 'utf8'), /ERROR: failed to parse 10\.0\.0\.\* \[file=.*\] \[line=7\]$/m);
+    // An address range is no host name: xinetd cannot resolve it either.
+    assert.match(readFileSync(d.messages, 'utf8'), /ERROR: failed to parse 10\.0\.0\.1-10\.0\.0\.9 \[file=.*\] \[line=7\]$/m);
+    assert.equal((await exchange(port, 'allowed\n')).toString(), 'allowed\n');
+  } finally {
+    await d.stop();
+  }
+});
+
+test('includedir: a sub-directory and a dangling link are ERRORs in xinetd words; the other files are read', async () => {
+  // /etc/xinetd.d with an `old/` directory kept by hand and a link left by a removed package.
+  const port = await freePort();
+  const d = await startDaemon((p) => {
+    mkdirSync(join(p.dir, 'xinetd.d', 'old'), { recursive: true });
+    symlinkSync(join(p.dir, 'removed-package-file'), join(p.dir, 'xinetd.d', 'nrpe'));
+    return `includedir ${p.dir}/xinetd.d\n`;
+  }, { files: { 'xinetd.d/echo': internal('echo', port) } });
+  try {
+    const text = readFileSync(d.messages, 'utf8');
+    assert.match(text, /ERROR: Unable to stat includedir file .*\/xinetd\.d\/nrpe \[file=.*\/xinetd\.conf\] \[line=1\]$/m);
+    assert.match(text, /ERROR: .*\/xinetd\.d\/old is not a regular file\. It is being skipped\./);
+    assert.match(text, /Started working: 1 available service$/m);
   } finally {
     await d.stop();
   }
