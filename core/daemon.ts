@@ -8,6 +8,7 @@ import { pluginSpecsOf, resolveConfig, type ResolvedConfig } from './config/reso
 import type { Connection, Endpoint } from './connection.js';
 import { defineCoreAttributes, type CoreKeys } from './core-attributes.js';
 import { XinetdError } from './errors.js';
+import { sinkFailureReporter } from './sink-failures.js';
 import { createHooks, isolateSinks, reportCheckErrors, stampRefusals, type DaemonHooks, type ReloadReport } from './hooks.js';
 import { Launcher, type WatchedSocket } from './launcher/launcher.js';
 import { AcceptedConnection } from './accept/accepted-connection.js';
@@ -114,9 +115,7 @@ export class Daemon extends EventEmitter {
     stampRefusals(this.hooks.limit);
     for (const hook of [this.hooks.accept, this.hooks.authorize, this.hooks.limit, this.hooks.decided, this.hooks.prepare, this.hooks.launch]) nameTapErrors(hook);
     reportCheckErrors(this.hooks.checkService);
-    isolateSinks(this.hooks.log, (sink, error) => {
-      process.stderr.write(`xinetd-ts: log sink ${sink} failed: ${error instanceof Error ? error.message : String(error)}\n`);
-    });
+    isolateSinks(this.hooks.log, sinkFailureReporter((text) => this.message('error', text)));
     this.#host = {
       hooks: this.hooks,
       now: () => Date.now(),

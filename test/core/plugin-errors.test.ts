@@ -9,6 +9,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli } from '../helpers/cli.js';
+import { waitForLines } from '../helpers/e2e.js';
+import { readLines } from '../helpers/wait.js';
 import { startDaemon } from '../helpers/daemon.js';
 import { exchange, freePort } from '../helpers/net.js';
 import { pluginProject } from '../helpers/plugin-project.js';
@@ -112,4 +114,25 @@ test('a plugin resolving its own copy of the package still registers its interna
   await d.waitForMessage(new RegExp(`ERROR: strict_word must be ok \\[file=${conf}\\] \\[line=21\\]$`));
   await d.waitForMessage(/Started working: 1 available service$/);
   assert.equal((await exchange(hello)).toString(), 'hello\r\n');
+});
+
+test('a log sink that keeps throwing is reported where the daemon logs, once, and every record still reaches the other sinks', async (t) => {
+  const dir = pluginProject({
+    // Throws on every record, its own failure report included.
+    'loud.js': plugin('loud-sink', `daemon.hooks.log.tap('loud-sink', () => { throw new Error('sink boom'); });`),
+  });
+  const port = await freePort();
+  const d = await startDaemon(({ log }) =>
+    `defaults\n{\n\tplugins = ${dir}/loud.js\n\tlog_type = FILE ${log}\n\tlog_on_success = PID\n}\n` +
+    `service echo\n{\n\ttype = INTERNAL UNLISTED\n\tsocket_type = stream\n\twait = no\n\tport = ${port}\n\tbind = 127.0.0.1\n}\n`);
+  t.after(() => d.stop());
+  for (let i = 0; i < 3; i++) assert.equal((await exchange(port, `${i}\n`)).toString(), `${i}\n`);
+  await waitForLines(d.serviceLog, /START: echo pid=0/, 3);
+  // A reload's messages come after every report the three connections could have caused.
+  d.signal('SIGHUP');
+  await d.waitForMessage(/Reconfigured: /);
+  const reports = (await readLines(d.messages)).filter((l) => /log sink/.test(l));
+  assert.equal(reports.length, 1, reports.join('\n'));
+  assert.match(reports[0]!, /ERROR: log sink loud-sink failed: sink boom$/);
+  assert.equal(d.child.exitCode, null);
 });
