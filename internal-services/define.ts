@@ -5,6 +5,7 @@ import type { Daemon } from '../core/daemon.js';
 import { definePlugin, type PluginFactory } from '../core/plugin.js';
 import type { ServiceConfig } from '../core/service-config.js';
 import { INTERNAL_SERVICES_PLUGIN, internalServices } from './registry.js';
+import { internalServiceSpecProblem } from './spec-check.js';
 
 /** What a handler gets besides the socket or datagram; built once per service at configuration time. */
 export interface InternalContext<Data = undefined> {
@@ -78,6 +79,8 @@ export function defineInternalService<Data = undefined>(spec: InternalServiceSpe
     name: `internal-service:${spec.name}`,
     dependencies: [INTERNAL_SERVICES_PLUGIN],
     apply(daemon: Daemon) {
+      const problem = internalServiceSpecProblem(spec);
+      if (problem) throw new Error(`defineInternalService: ${problem}`);
       internalServices(daemon).add(spec);
     },
   }));

@@ -28,6 +28,8 @@ test('a plugin that fails while loading stops the daemon with a coded error nami
     'needs.js': plugin('needs-other', ``).replace(`name: 'needs-other',`, `name: 'needs-other', dependencies: ['not-loaded'],`),
     'arity.js': plugin('bad-arity', `daemon.attributes.define({ name: 'bad_arity', owner: 'bad-arity', arity: 'lots', where: 'both', parse: (v) => v[0], ${DOC} });`),
     'no-parse.js': plugin('no-parse', `daemon.attributes.define({ name: 'no_parse', owner: 'no-parse', arity: 1, where: 'both', ${DOC} });`),
+    'nameless.js': `import { defineInternalService } from 'xinetd-ts';\nexport default defineInternalService({ stream: { mode: 'reply', answer: () => 'x' } });\n`,
+    'mode.js': `import { defineInternalService } from 'xinetd-ts';\nexport default defineInternalService({ name: 'moody', stream: { mode: 'stream', serve: () => undefined } });\n`,
     'taken.js': plugin('takes-server', `daemon.attributes.define({ name: 'server', owner: 'takes-server', arity: 1, where: 'both', parse: (v) => v[0], ${DOC} });`),
   });
   const cases = [
@@ -36,6 +38,8 @@ test('a plugin that fails while loading stops the daemon with a coded error nami
     ['needs.js', /XI_ERR_PLUGIN_DEPENDENCY: plugin needs-other needs plugin not-loaded/],
     ['arity.js', /XI_ERR_PLUGIN_APPLY: plugin bad-arity failed to apply: attribute bad_arity: arity must be a positive integer, 'many' or 'list', not lots/],
     ['no-parse.js', /XI_ERR_PLUGIN_APPLY: plugin no-parse failed to apply: attribute no_parse: parse must be a function/],
+    ['nameless.js', /XI_ERR_PLUGIN_APPLY: plugin internal-service:undefined failed to apply: defineInternalService: name must be a service name/],
+    ['mode.js', /XI_ERR_PLUGIN_APPLY: plugin internal-service:moody failed to apply: defineInternalService: moody: stream mode must be 'session' or 'reply', not stream/],
     ['taken.js', /XI_ERR_ATTRIBUTE_DUPLICATE: attribute server is defined by both xinetd-ts:server and takes-server/],
   ] as const;
   for (const [file, pattern] of cases) {
