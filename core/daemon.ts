@@ -113,7 +113,7 @@ export class Daemon extends EventEmitter {
     this.keys = defineCoreAttributes(this.attributes);
     stampRefusals(this.hooks.authorize);
     stampRefusals(this.hooks.limit);
-    for (const hook of [this.hooks.accept, this.hooks.authorize, this.hooks.limit, this.hooks.decided, this.hooks.prepare, this.hooks.launch]) nameTapErrors(hook);
+    for (const hook of [this.hooks.accept, this.hooks.authorize, this.hooks.limit, this.hooks.decided, this.hooks.prepare, this.hooks.launch, this.hooks.ready]) nameTapErrors(hook);
     reportCheckErrors(this.hooks.checkService);
     isolateSinks(this.hooks.log, sinkFailureReporter((text) => this.message('error', text)));
     this.#host = {

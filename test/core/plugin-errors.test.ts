@@ -140,3 +140,14 @@ test('a log sink that keeps throwing is reported where the daemon logs, once, an
   assert.match(reports[0]!, /ERROR: log sink loud-sink failed: sink boom$/);
   assert.equal(d.child.exitCode, null);
 });
+
+test('a ready tap that throws stops the start-up with the plugin named', async () => {
+  const dir = pluginProject({
+    'ready.js': plugin('ready-boom', `daemon.hooks.ready.tapPromise('ready-boom', async () => { throw new Error('ready boom'); });`),
+  });
+  const conf = join(dir, 'ready.conf');
+  writeFileSync(conf, `defaults\n{\n\tplugins = ./ready.js\n}\n`);
+  const r = await runCli(['-dontfork', '-f', conf]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /XI_ERR_HOOK: ready boom \(plugin ready-boom\)/);
+});
