@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { FileSink } from '../plugins/logging/file-sink.js';
+import { FileSink } from './log-file/file-sink.js';
 import type { Daemon } from './daemon.js';
 import type { DaemonLevel } from './log-event.js';
 import type { XinetdPlugin } from './plugin.js';

@@ -5,7 +5,7 @@ import type { ServiceConfig } from '../../core/service-config.js';
 import type { ServiceState } from '../../core/service-state.js';
 import { defineLoggingAttributes, PLUGIN_NAME } from './attributes.js';
 import { daemonToSyslog } from './daemon-syslog.js';
-import { FileSink, OPEN_FOR_APPEND } from './file-sink.js';
+import { FileSink, OPEN_FOR_APPEND } from '../../core/log-file/file-sink.js';
 import { fileTimestamp, formatRecord } from './format.js';
 import { applyIdent } from './ident/index.js';
 import { jsonRecord } from './json-record.js';

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { nativePath } from '../../core/native-path.js';
-import { SinkHealth, type Report } from './sink-health.js';
+import { SinkHealth, type Report } from '../../core/log-file/sink-health.js';
 
 /** Bytes queued towards the relay before records are dropped (the relay queues more itself). */
 const MAX_PIPE_BACKLOG = 256 * 1024;

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import type syslog from 'syslog-client';
 import type { SyslogServer } from './attributes.js';
-import { SinkHealth, type Report } from './sink-health.js';
+import { SinkHealth, type Report } from '../../core/log-file/sink-health.js';
 
 /** syslog-client is loaded on the first remote message, not at start-up (most configurations never use it). */
 let library: typeof syslog | undefined;

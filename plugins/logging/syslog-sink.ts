@@ -1,5 +1,5 @@
 import type { SyslogServer } from './attributes.js';
-import type { Report } from './sink-health.js';
+import type { Report } from '../../core/log-file/sink-health.js';
 import { RemoteSyslog } from './syslog-remote.js';
 import { SyslogRelay } from './syslog-relay.js';
 

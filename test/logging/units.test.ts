@@ -5,7 +5,7 @@ import type { ServiceConfig } from '../../core/service-config.js';
 import { defaultHardLimit, parseLogType, parseSyslogServer } from '../../plugins/logging/attributes.js';
 import { fileTimestamp, formatRecord, IDONLY_REFUSAL } from '../../plugins/logging/format.js';
 import { identQuery, parseIdentReply } from '../../plugins/logging/ident/ident-reply.js';
-import { capRecord, sizeCaps, SizeTracker } from '../../plugins/logging/size-caps.js';
+import { capRecord, sizeCaps, SizeTracker } from '../../core/log-file/size-caps.js';
 import { localSyslogLine } from '../../plugins/logging/syslog-sink.js';
 import { RepeatedStart } from '../../plugins/logging/repeated-start.js';
 import { DGRAM_IGNORE_MS, RepeatedDgramFail } from '../../plugins/logging/repeated-dgram-fail.js';

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import type { RotatingFileStream } from 'rotating-file-stream';
 import { capRecord, sizeCaps, SizeTracker, type SizeCaps } from './size-caps.js';
 import { SinkHealth, type Report } from './sink-health.js';
-import { usable } from '../../core/standard-streams.js';
+import { usable } from '../standard-streams.js';
 
 /** rotating-file-stream is loaded when the first log file is opened, not at start-up. */
 let createStream: typeof import('rotating-file-stream').createStream | undefined;

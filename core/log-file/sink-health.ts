@@ -1,4 +1,4 @@
-import type { DaemonLevel } from '../../core/log-event.js';
+import type { DaemonLevel } from '../log-event.js';
 
 export type Report = (level: DaemonLevel, text: string) => void;
 
