@@ -178,7 +178,7 @@ function unclosedEntry(cursor: LineCursor, service?: string): Diagnostic {
  * Expects the lone `{` that opens an entry. Returns false (after reporting and skipping)
  * when it is not there.
  */
-function openEntry(cursor: LineCursor, keywordLine: Line, label: string, sink: ClassicSink, service?: string): boolean {
+function openEntry(cursor: LineCursor, label: string, sink: ClassicSink, service?: string): boolean {
   const line = cursor.next();
   if (!line) {
     // The file ends after the keyword line.
@@ -187,7 +187,8 @@ function openEntry(cursor: LineCursor, keywordLine: Line, label: string, sink: C
     return false;
   }
   if (isLone(line, '{')) return true;
-  report(sink, 'error', `${label}: missing '{'`, keywordLine.at, service);
+  // xinetd names the line it read in place of the `{`, not the keyword's.
+  report(sink, 'error', `${label}: missing '{'`, line.at, service);
   if (!isLone(line, '}')) skipEntry(cursor, sink, service);
   return false;
 }
@@ -221,7 +222,7 @@ function parseService(cursor: LineCursor, line: Line, sink: ClassicSink): void {
     skipEntry(cursor, sink);
     return;
   }
-  if (!openEntry(cursor, line, `Service ${name}`, sink, name)) return;
+  if (!openEntry(cursor, `Service ${name}`, sink, name)) return;
   const body = readBody(cursor, name);
   if (body.kind === 'eof') {
     report(sink, 'error', 'incomplete entry', cursor.end, name);
@@ -243,10 +244,10 @@ function parseService(cursor: LineCursor, line: Line, sink: ClassicSink): void {
 function parseDefaults(cursor: LineCursor, line: Line, sink: ClassicSink, alreadySeen: boolean): boolean {
   if (alreadySeen) {
     report(sink, 'error', 'only 1 defaults entry is allowed. This entry will be ignored', line.at);
-    if (openEntry(cursor, line, 'defaults', sink)) skipEntry(cursor, sink);
+    if (openEntry(cursor, 'defaults', sink)) skipEntry(cursor, sink);
     return true;
   }
-  if (!openEntry(cursor, line, 'defaults', sink)) return false;
+  if (!openEntry(cursor, 'defaults', sink)) return false;
   const body = readBody(cursor);
   if (body.kind === 'eof') {
     // No `missing }` warning after it for defaults (xinetd).
