@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import type { TestContext } from 'node:test';
 import { join, resolve } from 'node:path';
 import { ROOT } from './daemon.js';
 import { freePort } from './net.js';
@@ -50,6 +51,18 @@ export interface HeldConnection {
   /** Wait until the peer closed the connection (bounded). */
   closed(ms?: number): Promise<void>;
   end(): void;
+}
+
+/**
+ * A session with an echoing server (/bin/cat), held open until the test ends: connected and seen
+ * to echo `line`, so the server runs and its START is logged.
+ */
+export async function echoingSession(t: TestContext, port: number, line: string): Promise<HeldConnection> {
+  const c = await hold(port);
+  t.after(() => c.end());
+  c.socket.write(line);
+  await c.expect(new RegExp(`^${line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+  return c;
 }
 
 export async function hold(port: number, host = '127.0.0.1', localAddress?: string): Promise<HeldConnection> {

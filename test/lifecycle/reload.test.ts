@@ -11,7 +11,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon.js';
-import { alive, fixture, freePorts, hold, loggingDefaults, pidOf, service, streamService, tryConnect, waitForGone, waitForLines } from '../helpers/e2e.js';
+import { alive, echoingSession, fixture, freePorts, hold, loggingDefaults, pidOf, service, streamService, tryConnect, waitForGone, waitForLines } from '../helpers/e2e.js';
 import { datagram, exchange } from '../helpers/net.js';
 
 const cat = (name: string, port: number) => streamService(name, port, '/bin/cat');
@@ -29,10 +29,7 @@ test('SIGHUP during a long-running connection to a /bin/cat service leaves it al
   const [pCat, pNew] = await freePorts(2);
   const d = await startDaemon(({ log }) => [loggingDefaults(log), cat('cat', pCat!)].join('\n'));
   t.after(() => d.stop());
-  const c = await hold(pCat!);
-  t.after(() => c.end());
-  c.socket.write('before\n');
-  await c.expect(/^before\n$/);
+  const c = await echoingSession(t, pCat!, 'before\n');
   const pid = pidOf(await d.waitForLog(/START: cat pid=/));
 
   // The same service plus a new one: `cat` is unchanged and must not be touched.
@@ -48,10 +45,7 @@ test('reload: an added service starts, a removed one stops listening and its ser
   const [pKeep, pGone, pOld, pNewPort, pAdded] = await freePorts(5);
   const d = await startDaemon(({ log }) => [loggingDefaults(log), greeter('keep', pKeep!), cat('gone', pGone!), greeter('moved', pOld!)].join('\n'));
   t.after(() => d.stop());
-  const held = await hold(pGone!);
-  t.after(() => held.end());
-  held.socket.write('x\n');
-  await held.expect(/^x\n$/);
+  const held = await echoingSession(t, pGone!, 'x\n');
   const serverPid = pidOf(await d.waitForLog(/START: gone pid=/));
 
   const report = await reload(d, [loggingDefaults(d.serviceLog), greeter('keep', pKeep!), greeter('moved', pNewPort!), greeter('added', pAdded!)].join('\n'), 1);
@@ -114,10 +108,7 @@ test('a server started before a reload is logged with the log settings after it 
   const [port] = await freePorts(1);
   const d = await startDaemon(({ dir }) => cat('cat', port!) .replace('{\n', `{\n\tlog_type = FILE ${dir}/A.log\n\tlog_on_success = PID EXIT\n`));
   t.after(() => d.stop());
-  const held = await hold(port!);
-  t.after(() => held.end());
-  held.socket.write('x\n');
-  await held.expect(/^x\n$/);
+  const held = await echoingSession(t, port!, 'x\n');
   const pid = pidOf(await waitForLines(join(d.dir, 'A.log'), /START: cat pid=/, 1).then((l) => l[0]!));
   await reload(d, cat('cat', port!).replace('{\n', `{\n\tlog_type = FILE ${d.dir}/B.log\n\tlog_on_success = PID EXIT\n`), 1);
   held.socket.end();
@@ -153,10 +144,7 @@ test('a reload that changes only the case of an id readjusts the service as it w
   const named = (id: string) => streamService('foo', port!, '/bin/cat', [`id = ${id}`]);
   const d = await startDaemon(({ log }) => [loggingDefaults(log), named('bar')].join('\n'));
   t.after(() => d.stop());
-  const held = await hold(port!);
-  t.after(() => held.end());
-  held.socket.write('x\n');
-  await held.expect(/^x\n$/);
+  const held = await echoingSession(t, port!, 'x\n');
   const pid = pidOf(await d.waitForLog(/START: bar pid=/));
 
   assert.match(await reload(d, [loggingDefaults(d.serviceLog), named('BAR')].join('\n'), 1), /Reconfigured: new=0 old=1 dropped=0/);
@@ -233,10 +221,7 @@ test('an includedir edit: a file cut before its } and one with a syntax error dr
   });
   t.after(() => d.stop());
   const dir = join(d.dir, 'xinetd.d');
-  const held = await hold(pB!);
-  t.after(() => held.end());
-  held.socket.write('x\n');
-  await held.expect(/^x\n$/);
+  await echoingSession(t, pB!, 'x\n');
   const serverPid = pidOf(await d.waitForLog(/START: b pid=/));
 
   // The edits a sysadmin gets wrong: b loses its closing brace, d gets `port=` and loses its brace too.

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startDaemon, tempDir } from '../helpers/daemon.js';
-import { alive, exitOf, freePorts, hold, loggingDefaults, pidOf, streamService, waitForGone } from '../helpers/e2e.js';
+import { alive, echoingSession, exitOf, freePorts, loggingDefaults, pidOf, streamService, waitForGone } from '../helpers/e2e.js';
 import { exchange } from '../helpers/net.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -18,10 +18,7 @@ test('SIGTERM ends the daemon and the servers it started', async (t) => {
   const [port] = await freePorts(1);
   const d = await startDaemon(catConfig(port!));
   t.after(() => d.stop());
-  const c = await hold(port!);
-  t.after(() => c.end());
-  c.socket.write('hi\n');
-  await c.expect(/^hi\n$/);
+  const c = await echoingSession(t, port!, 'hi\n');
   const server = pidOf(await d.waitForLog(/START: cat pid=/));
   d.signal('SIGTERM');
   assert.deepEqual(await exitOf(d.child), { code: 0, signal: null });
@@ -61,10 +58,7 @@ test('SIGQUIT ends the daemon and leaves spawned servers running', async (t) => 
   const [port] = await freePorts(1);
   const d = await startDaemon(catConfig(port!));
   t.after(() => d.stop());
-  const c = await hold(port!);
-  t.after(() => c.end());
-  c.socket.write('one\n');
-  await c.expect(/^one\n$/);
+  const c = await echoingSession(t, port!, 'one\n');
   const server = pidOf(await d.waitForLog(/START: cat pid=/));
   t.after(() => {
     if (alive(server)) process.kill(server, 'SIGKILL');
@@ -88,10 +82,7 @@ test('SIGUSR1 appends a state dump in xinetd\'s layout to the -dumpfile', async 
     streamService('cat', port!, '/bin/cat', ['server_args = -u', 'only_from = 127.0.0.1 10.0.0.0/8 localhost', 'no_access = 10.1.1.1', 'env = GREETING=hello']),
   ].join('\n'));
   t.after(() => d.stop());
-  const c = await hold(port!);
-  t.after(() => c.end());
-  c.socket.write('hi\n');
-  await c.expect(/^hi\n$/);
+  const c = await echoingSession(t, port!, 'hi\n');
   const server = pidOf(await d.waitForLog(/START: cat pid=/));
   d.signal('SIGUSR1');
   const line = await d.waitForMessage(/generated state dump in file/);

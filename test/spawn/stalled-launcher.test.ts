@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { test } from 'node:test';
 import { startDaemon } from '../helpers/daemon.js';
-import { hold, loggingDefaults, service, streamService } from '../helpers/e2e.js';
+import { echoingSession, hold, loggingDefaults, service, streamService } from '../helpers/e2e.js';
 import { exchange, freePort } from '../helpers/net.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -95,10 +95,7 @@ test('a stopped launcher while a service is at its instances limit: the client o
     service('daytime', ['type = INTERNAL UNLISTED', 'socket_type = stream', 'wait = no', `port = ${daytimePort}`, 'bind = 127.0.0.1']),
   ].join('\n'), { env: { ...process.env, XINETD_TS_LAUNCHERS: '1' } });
   t.after(() => d.stop());
-  const held = await hold(catPort);
-  t.after(() => held.end());
-  held.socket.write('x\n');
-  await held.expect(/x\n/);
+  const held = await echoingSession(t, catPort, 'x\n');
 
   // The count would refuse the next client; the daemon asks the launcher, which does not answer.
   const launcher = launcherOf(d.child.pid!);

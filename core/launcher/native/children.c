@@ -50,6 +50,12 @@ child *find_child(pid_t pid) {
   return NULL;
 }
 
+int child_is_live(const child *c) {
+  for (int i = 0; i < nchildren; i++)
+    if (children[i] == c) return 1;
+  return 0;
+}
+
 void child_report_read(child *c) {
   if (c->report_fd < 0) return;
   report r;

@@ -23,6 +23,9 @@ extern child **children;
 extern int nchildren;
 
 child *find_child(pid_t pid);
+
+/* c is still one of the children (not reaped and freed since it was looked up). */
+int child_is_live(const child *c);
 child *add_child(pid_t pid, const char *id, int report_fd, struct watched *w);
 /* A fork()ed child's report, once it is there. */
 void child_report_read(child *c);

@@ -159,18 +159,12 @@ int main(void) {
       if (!pfd[i].revents) continue;
       child *c = what[i];
       /* the child may have been reaped (and freed) above */
-      int alive = 0;
-      for (int k = 0; k < nchildren; k++)
-        if (children[k] == c) alive = 1;
-      if (alive) child_report_read(c);
+      if (child_is_live(c)) child_report_read(c);
     }
     for (int i = wbase; i < cbase; i++) {
       if (!pfd[i].revents) continue;
       watched *w = what[i];
-      int alive = 0;
-      for (int k = 0; k < nw; k++)
-        if (wlist[k] == w) alive = 1;
-      if (alive && w->state == W_WATCH) check_watched(w);
+      if (watched_is_live(w) && w->state == W_WATCH) check_watched(w);
     }
     pump_handles();
     flush_out();

@@ -17,6 +17,12 @@
 watched **wlist;
 int nw, capw;
 
+int watched_is_live(const watched *w) {
+  for (int i = 0; i < nw; i++)
+    if (wlist[i] == w) return 1;
+  return 0;
+}
+
 watched *find_w(const char *sid) {
   for (int i = 0; i < nw; i++)
     if (!strcmp(wlist[i]->sid, sid)) return wlist[i];

@@ -18,6 +18,9 @@ typedef struct watched {
 extern watched **wlist;
 extern int nw, capw;
 
+/* w is still watched (not released and freed since it was looked up). */
+int watched_is_live(const watched *w);
+
 watched *find_w(const char *sid);
 
 static inline void watch_resume(watched *w) {
