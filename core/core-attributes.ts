@@ -37,8 +37,6 @@ export interface CoreKeys {
   readonly disabled: AttributeKey<readonly string[]>;
   readonly enabled: AttributeKey<readonly string[]>;
   readonly plugins: AttributeKey<readonly string[]>;
-  readonly rpcVersion: AttributeKey<string>;
-  readonly rpcNumber: AttributeKey<number>;
 }
 
 const bindSpec = (name: string) => ({
@@ -87,7 +85,7 @@ export function defineCoreAttributes(registry: AttributeRegistry): CoreKeys {
         }
         return types;
       },
-      doc: { values: 'INTERNAL UNLISTED TCPMUX TCPMUXPLUS (RPC is rejected)', default: 'an external service listed in /etc/services', description: 'Kind of service; several values combine.' },
+      doc: { values: 'INTERNAL UNLISTED RPC TCPMUX TCPMUXPLUS', default: 'an external service listed in /etc/services', description: 'Kind of service; several values combine.' },
     }),
     flags: registry.define({
       name: 'flags', owner: CORE, arity: 'many', where: 'service',
@@ -156,16 +154,6 @@ export function defineCoreAttributes(registry: AttributeRegistry): CoreKeys {
       name: 'plugins', owner: CORE, arity: 'list', where: 'defaults', inherit: 'none',
       parse: (v) => [...v],
       doc: { values: 'npm package names or paths relative to the file', default: 'none', description: 'xinetd-ts only: third-party plugins to load (a reload cannot change this list).' },
-    }),
-    rpcVersion: registry.define({
-      name: 'rpc_version', owner: CORE, arity: 1, where: 'service',
-      parse: (v) => v[0]!,
-      doc: { values: 'N or N-M', default: 'none', description: 'RPC services are not supported; parsed so such entries are reported clearly.' },
-    }),
-    rpcNumber: registry.define({
-      name: 'rpc_number', owner: CORE, arity: 1, where: 'service',
-      parse: (v) => parseInteger(v[0]!, 'Error parsing'),
-      doc: { values: 'integer', default: 'none', description: 'RPC services are not supported; parsed so such entries are reported clearly.' },
     }),
   };
 }

@@ -9,11 +9,11 @@ import type { Connection, Endpoint } from './connection.js';
 import { defineCoreAttributes, type CoreKeys } from './core-attributes.js';
 import { XinetdError } from './errors.js';
 import { sinkFailureReporter } from './sink-failures.js';
-import { createHooks, isolateSinks, reportCheckErrors, stampRefusals, type DaemonHooks, type ReloadReport } from './hooks.js';
+import { createHooks, isolateTaps, reportCheckErrors, stampRefusals, type BoundSocket, type DaemonHooks, type ReloadReport } from './hooks.js';
 import { Launcher, type WatchedSocket } from './launcher/launcher.js';
 import { AcceptedConnection } from './accept/accepted-connection.js';
 import { nativeAccept } from './accept/native.js';
-import { boundPort, closeHandle, listen, type ListenHandle } from './listener.js';
+import { boundPort, closeHandle, hostFor, listen, type ListenHandle } from './listener.js';
 import type { DaemonLevel, LogEvent } from './log-event.js';
 import { setLongTimeout, type LongTimer } from './long-timer.js';
 import { loadNetDb, type NetDb } from './netdb.js';
@@ -59,6 +59,8 @@ export interface ActiveService {
   readonly state: ServiceState;
   handle: ListenHandle | undefined;
   watched: WatchedSocket | undefined;
+  /** The port bound (the kernel's choice when the service names none); 0 without a socket. */
+  port: number;
   /** Each live session with the connection it serves (the state dump shows its peer and start). */
   readonly sessions: Map<Session, Connection>;
   inFlight: number;
@@ -115,7 +117,11 @@ export class Daemon extends EventEmitter {
     stampRefusals(this.hooks.limit);
     for (const hook of [this.hooks.accept, this.hooks.authorize, this.hooks.limit, this.hooks.decided, this.hooks.prepare, this.hooks.launch, this.hooks.ready]) nameTapErrors(hook);
     reportCheckErrors(this.hooks.checkService);
-    isolateSinks(this.hooks.log, sinkFailureReporter((text) => this.message('error', text)));
+    isolateTaps(this.hooks.log, sinkFailureReporter((text) => this.message('error', text)));
+    const tapFailed = (hook: string) => (tap: string, error: unknown) =>
+      this.message('error', `${hook} failed: ${error instanceof Error ? error.message : String(error)} (plugin ${tap})`);
+    isolateTaps(this.hooks.activated, tapFailed('activated'));
+    isolateTaps(this.hooks.deactivated, tapFailed('deactivated'));
     this.#host = {
       hooks: this.hooks,
       now: () => Date.now(),
@@ -194,7 +200,7 @@ export class Daemon extends EventEmitter {
   /** The bound port of a service (by id), for tests and the `services` listing. */
   portOf(id: string): number | undefined {
     for (const svc of this.#services.values()) {
-      if (svc.state.config.id === id && svc.handle) return boundPort(svc.handle);
+      if (svc.state.config.id === id && svc.handle) return svc.port;
     }
     return undefined;
   }
@@ -318,6 +324,7 @@ export class Daemon extends EventEmitter {
         // xinetd names the service as it was (ids match case-insensitively, so only the case can differ).
         this.message('notice', `readjusting service ${svc.state.config.id}`);
         svc.state.config = replacement;
+        this.#activated(svc);
         kept.push(replacement.id);
         wanted.delete(identity);
       } else {
@@ -440,7 +447,7 @@ export class Daemon extends EventEmitter {
     const services: DumpedService[] = [...this.#services.values()].map((svc) => ({
       config: svc.state.config,
       suspended: svc.resumeTimer !== undefined,
-      port: svc.handle ? boundPort(svc.handle) : svc.state.config.port,
+      port: svc.port,
       running: svc.state.running,
       sources: svc.state.sources(),
       servers: [...svc.sessions].map(([session, conn]) => ({ pid: session.pid, startedAt: conn.startedAt, peer: conn.peer })),
@@ -485,10 +492,17 @@ export class Daemon extends EventEmitter {
 
   /** Start serving a service; false when its socket could not be made (the error is logged). */
   async #open(config: ServiceConfig): Promise<boolean> {
-    const svc: ActiveService = { state: new ServiceState(config), handle: undefined, watched: undefined, sessions: new Map(), inFlight: 0, resumeTimer: undefined };
+    const svc: ActiveService = { state: new ServiceState(config), handle: undefined, watched: undefined, port: 0, sessions: new Map(), inFlight: 0, resumeTimer: undefined };
     if (!isMuxClient(config) && !(await this.#bind(svc))) return false;
     this.#services.set(config.identity, svc);
+    if (isMuxClient(config)) this.#activated(svc);
     return true;
+  }
+
+  #activated(svc: ActiveService): void {
+    const config = svc.state.config;
+    const socket: BoundSocket = { port: svc.port, address: hostFor(config), family: config.family };
+    this.hooks.activated.call(config, socket);
   }
 
   /** Services served by the daemon itself accept here; external wait = yes ones go to the launcher. */
@@ -511,6 +525,7 @@ export class Daemon extends EventEmitter {
           else this.message('error', `${svc.state.config.id}: ${error.message}`);
         },
       }, { accept: !viaLauncher });
+      svc.port = boundPort(handle);
       if (launcher) {
         if (handle.kind === 'accept' || handle.kind === 'receive') throw new Error('internal: a launcher socket was bound for accepting');
         const watched = launcher.adopt(handle.kind === 'stream' ? handle.server : handle.socket, handle.kind);
@@ -524,9 +539,11 @@ export class Daemon extends EventEmitter {
         });
         svc.watched = watched;
         // The launcher owns the socket now; the daemon's copy is closed by adopt().
+        this.#activated(svc);
         return true;
       }
       svc.handle = handle;
+      this.#activated(svc);
       return true;
     } catch (error) {
       this.message('error', `bind failed (${systemErrorText(error as Error)}). service = ${config.id}`);
@@ -540,6 +557,7 @@ export class Daemon extends EventEmitter {
     svc.resumeTimer?.clear();
     if (svc.watched) await svc.watched.release();
     else if (svc.handle) await closeHandle(svc.handle);
+    this.hooks.deactivated.call(svc.state.config);
     if (signal) {
       for (const session of svc.sessions.keys()) {
         if (session.pid > 0) this.message('warning', `Sending signal ${constants.signals[signal]} to ${svc.state.config.id} server ${session.pid}`);

@@ -38,6 +38,15 @@ export const AuthorizeStage = { SENSOR: -400, ADDRESS: -300, TIME: -200, DEFAULT
 /** Stages of the limit hook, in xinetd's order of parent checks (reference 8). */
 export const LimitStage = { CPS: -500, LOAD: -400, INSTANCES: -300, PER_SOURCE: -200, PROCESS: -100, DEFAULT: 0 } as const;
 
+/** Where an active service listens. */
+export interface BoundSocket {
+  /** The bound port: the configured one, or the kernel's choice when the service asks for none. */
+  readonly port: number;
+  /** The bound address (`0.0.0.0` / `::` when the service has no `bind`). */
+  readonly address: string;
+  readonly family: 'IPv4' | 'IPv6';
+}
+
 export interface ReloadReport {
   readonly kept: readonly string[];
   readonly added: readonly string[];
@@ -56,6 +65,15 @@ export function createHooks() {
     ready: new AsyncSeriesHook<[]>([]),
     /** After a reload swapped the new configuration in. Errors are logged; the reload stands. */
     reloaded: new AsyncSeriesHook<[ReloadReport]>(['report']),
+    /**
+     * A service is active: at start, when a reload adds it or keeps it (then with its new
+     * configuration, on the same socket), and when its socket is made again. `socket.port` is
+     * the port bound (the kernel's choice for RPC services; 0 for tcpmux clients, which have no
+     * socket). Errors are logged; the service runs on.
+     */
+    activated: new SyncHook<[ServiceConfig, BoundSocket]>(['service', 'socket']),
+    /** A service's socket is closed for good: a reload removed it, or the daemon exits. Errors are logged. */
+    deactivated: new SyncHook<[ServiceConfig]>(['service']),
     /** After listeners and sessions are gone: flush and close. Errors are logged. */
     close: new AsyncSeriesHook<[]>([]),
     /** A connection arrived (banner). Cannot refuse; a throw closes the connection. */
@@ -149,15 +167,18 @@ export function reportCheckErrors(hook: DaemonHooks['checkService']): void {
   });
 }
 
-/** A throwing sink must never reach the connection or the other sinks. */
-export function isolateSinks(hook: DaemonHooks['log'], onError: (sink: string, error: unknown) => void): void {
+/**
+ * A tap of a notification hook (log sinks, activated, deactivated) that throws must never reach
+ * the daemon's caller or the other taps: `onError` gets the tap's name and the error.
+ */
+export function isolateTaps<T extends unknown[]>(hook: SyncHook<T>, onError: (tap: string, error: unknown) => void): void {
   hook.intercept({
     register(tap: FullTap) {
-      const fn = tap.fn as (event: LogEvent) => void;
+      const fn = tap.fn as (...args: T) => void;
       const name = tap.name;
-      tap.fn = (event: LogEvent) => {
+      tap.fn = (...args: T) => {
         try {
-          fn(event);
+          fn(...args);
         } catch (error) {
           onError(name, error);
         }

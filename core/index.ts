@@ -4,7 +4,7 @@
  */
 export { definePlugin, type XinetdPlugin, type PluginFactory } from './plugin.js';
 export type { Daemon } from './daemon.js';
-export { AuthorizeStage, LimitStage, type DaemonHooks, type ReloadReport } from './hooks.js';
+export { AuthorizeStage, LimitStage, type BoundSocket, type DaemonHooks, type ReloadReport } from './hooks.js';
 export { refuse, type Refusal, type RefusalCode, type Decision } from './refusal.js';
 export {
   AttributeError,

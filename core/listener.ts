@@ -30,7 +30,7 @@ export interface ListenHandlers {
   error(error: NodeJS.ErrnoException): void;
 }
 
-function hostFor(config: ServiceConfig): string {
+export function hostFor(config: ServiceConfig): string {
   if (config.bind) return config.bind;
   return config.family === 'IPv4' ? '0.0.0.0' : '::';
 }

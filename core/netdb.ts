@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 
 /**
- * Look-ups in /etc/services, /etc/protocols, /etc/passwd and /etc/group, read once per
+ * Look-ups in /etc/services, /etc/protocols, /etc/rpc, /etc/passwd and /etc/group, read once per
  * configuration generation (never on the per-connection path). The paths can be overridden
  * through the environment for tests that must not depend on the machine's own files.
  */
@@ -11,6 +11,8 @@ export interface NetDb {
   hasProtocol(name: string): boolean;
   /** The /etc/protocols number of a protocol name (the state dump shows it). */
   protocolNumber(name: string): number | undefined;
+  /** The /etc/rpc program number of an RPC service name or alias (getrpcbyname). */
+  rpcProgram(name: string): number | undefined;
   user(nameOrId: string): UserEntry | undefined;
   group(nameOrId: string): GroupEntry | undefined;
 }
@@ -58,6 +60,12 @@ export function loadNetDb(env: NodeJS.ProcessEnv = process.env): NetDb {
     if (name) for (const p of [name, ...aliases]) if (!protocols.has(p.toLowerCase())) protocols.set(p.toLowerCase(), Number(number));
   }
   if (protocols.size === 0) for (const [p, n] of [['tcp', 6], ['udp', 17], ['ip', 0], ['icmp', 1]] as const) protocols.set(p, n);
+  const rpcPrograms = new Map<string, number>();
+  for (const line of readLines(env.XINETD_TS_RPC ?? '/etc/rpc')) {
+    const [name, number, ...aliases] = withoutComment(line);
+    if (!name || !number || !/^\d+$/.test(number)) continue;
+    for (const alias of [name, ...aliases]) if (!rpcPrograms.has(alias)) rpcPrograms.set(alias, Number(number));
+  }
   const users = new Map<string, UserEntry>();
   const usersById = new Map<number, UserEntry>();
   for (const line of readLines('/etc/passwd')) {
@@ -84,6 +92,7 @@ export function loadNetDb(env: NodeJS.ProcessEnv = process.env): NetDb {
       const n = protocols.get(name.toLowerCase());
       return Number.isInteger(n) ? n : undefined;
     },
+    rpcProgram: (name) => rpcPrograms.get(name),
     user(nameOrId) {
       if (!numeric(nameOrId)) return users.get(nameOrId);
       // A numeric user sets the gid to the same number (xinetd, reference 2).

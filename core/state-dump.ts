@@ -81,7 +81,8 @@ function coreSections(c: ServiceConfig, port: number, netdb: NetDb): Section[] {
   if (c.types.size > 0) identity.push(`type = ${inOrder(c.types, TYPE_ORDER).join(' ')}`);
   identity.push(`socket_type = ${c.socketType}`);
   identity.push(`Protocol (name,number) = (${c.protocol},${netdb.protocolNumber(c.protocol) ?? -1})`);
-  if (port !== 0) identity.push(`port = ${port}`);
+  // An RPC service's port is the kernel's choice: xinetd shows it only where one was written.
+  if (port !== 0 && (!c.types.has('RPC') || c.values.has({ name: 'port' }))) identity.push(`port = ${port}`);
   return [
     { stage: DUMP_STAGE.IDENTITY, lines: identity },
     { stage: DUMP_STAGE.WAIT, lines: [`wait = ${c.wait ? 'yes' : 'no'}`] },

@@ -5,7 +5,7 @@ export function availableServices(daemon: Daemon): string {
   let out = '';
   for (const svc of daemon.activeServices()) {
     const c = svc.state.config;
-    out += `${c.name} ${c.protocol} ${c.port}\n`;
+    out += `${c.name} ${c.protocol} ${svc.port}\n`;
   }
   return out;
 }

@@ -5,6 +5,7 @@ import banner from './banner/index.js';
 import env from './env/index.js';
 import libwrap from './libwrap/index.js';
 import redirect from './redirect/index.js';
+import rpc from './rpc/index.js';
 import limits from './limits/index.js';
 import logging from './logging/index.js';
 import sensor from './sensor/index.js';
@@ -25,5 +26,5 @@ export interface BuiltinOptions {
 
 export function builtinPlugins(options: BuiltinOptions = {}): XinetdPlugin[] {
   const log = logging({ daemonToSyslog: options.useSyslogForDaemon, syslogFacility: options.syslogFacility, syslogSocket: options.syslogSocket });
-  return [internalServices(), redirect(), sensor(), access(), libwrap(), banner(), server(), env(), limits(), log];
+  return [internalServices(), redirect(), rpc(), sensor(), access(), libwrap(), banner(), server(), env(), limits(), log];
 }

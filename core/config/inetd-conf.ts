@@ -8,7 +8,8 @@
  * - internal entries get id `NAME-SOCKTYPE` with their real socket type (xinetd's comparison
  *   bug gives every one of them `-dgram`);
  * - an internal `discard` is accepted (xinetd rejects it, also a bug);
- * - RPC entries are skipped with a warning (xinetd-ts has no RPC support);
+ * - RPC entries (`NAME/VERSIONS ... rpc/PROTO`) are skipped as xinetd skips them, but with a
+ *   warning (xinetd says nothing); itox converts them to `type = RPC` services;
  * - `tcp4`/`udp4`/`tcp6`/`udp6` protocols become `tcp`/`udp` plus the IPv4/IPv6 flag.
  */
 import { textFromBytes } from '../raw-text.js';
@@ -32,12 +33,14 @@ export interface InetdLine {
   readonly server: string;
   /** argv including argv0 (empty for internal entries). */
   readonly argv: readonly string[];
+  /** An RPC entry's `rpc_version` (the text after `/` in its name). */
+  readonly rpcVersions?: string;
 }
 
 export type InetdParse =
   | { readonly kind: 'entry'; readonly entry: InetdLine }
   | { readonly kind: 'skip' }
-  | { readonly kind: 'rpc'; readonly name: string }
+  | { readonly kind: 'rpc'; readonly name: string; readonly entry: InetdLine }
   | { readonly kind: 'bad'; readonly message: string };
 
 /** Classifies one line of inetd.conf. */
@@ -48,16 +51,17 @@ export function parseInetdLine(text: string): InetdParse {
   if (server === undefined || name === undefined || socketType === undefined || proto === undefined) {
     return { kind: 'bad', message: `inetd.conf line has fewer than 6 fields: ${line.trim()}` };
   }
-  if (name.includes('/') || proto.toLowerCase().startsWith('rpc')) return { kind: 'rpc', name };
+  const rpc = name.includes('/') || proto.toLowerCase().startsWith('rpc');
   const wait = parseWait(waitField ?? '');
   if (wait === undefined) return { kind: 'bad', message: `bad wait field "${waitField ?? ''}" for ${name}` };
-  const { protocol, ipFlag } = splitProtocol(proto);
+  const { protocol, ipFlag } = splitProtocol(rpc ? proto.replace(/^rpc\//i, '') : proto);
   const { user, group } = splitOwner(owner ?? '');
-  const entry: InetdLine = { name, socketType, protocol, wait: wait.value, maxDropped: wait.maxDropped, user, server, argv };
-  return {
-    kind: 'entry',
-    entry: { ...entry, ...(ipFlag ? { ipFlag } : {}), ...(group !== undefined ? { group } : {}) },
+  const slash = name.indexOf('/');
+  const entry: InetdLine = {
+    name: rpc && slash > 0 ? name.slice(0, slash) : name, socketType, protocol, wait: wait.value, maxDropped: wait.maxDropped, user, server, argv,
+    ...(ipFlag ? { ipFlag } : {}), ...(group !== undefined ? { group } : {}), ...(rpc && slash > 0 ? { rpcVersions: name.slice(slash + 1) } : {}),
   };
+  return rpc ? { kind: 'rpc', name, entry } : { kind: 'entry', entry };
 }
 
 function parseWait(field: string): { value: 'yes' | 'no'; maxDropped: boolean } | undefined {
@@ -120,7 +124,7 @@ export function parseInetdText(text: string, file: string): { sections: RawSecti
 }
 
 function rpcWarning(name: string, at: SourceLocation): Diagnostic {
-  return { level: 'warning', message: `RPC services are not supported; inetd.conf entry ${name} skipped`, at, service: name };
+  return { level: 'warning', message: `inetd.conf entry ${name} is an RPC service: skipped, as xinetd skips it (write it as a type = RPC service)`, at, service: name };
 }
 
 function compatSection(entry: InetdLine, at: SourceLocation): RawSection {
@@ -179,8 +183,7 @@ export function itox(inetdConfText: string, options: ItoxOptions = {}): { text: 
       warnings.push(`${where}: ${parsed.message}`);
       blocks.push(`# skipped (${parsed.message}): ${lineText.trim()}`);
     } else if (parsed.kind === 'rpc') {
-      warnings.push(`${where}: RPC service ${parsed.name} is not supported; skipped`);
-      blocks.push(`# RPC service not supported by xinetd-ts: ${lineText.trim()}`);
+      blocks.push(renderBlock(parsed.entry, rpcAttributes(parsed.entry, itoxAttributes(parsed.entry, options, (w) => warnings.push(`${where}: ${w}`)))));
     } else {
       blocks.push(renderBlock(parsed.entry, itoxAttributes(parsed.entry, options, (w) => warnings.push(`${where}: ${w}`))));
     }
@@ -198,6 +201,13 @@ function itoxAttributes(entry: InetdLine, options: ItoxOptions, warn: (message: 
   pairs.push(['server', [serverPath(entry, argv0, options, warn)]]);
   if (args.length > 0) pairs.push(['server_args', args]);
   return pairs;
+}
+
+/** An RPC entry's block: `type = RPC` and its versions first, then the usual attributes. */
+function rpcAttributes(entry: InetdLine, pairs: readonly Pair[]): Pair[] {
+  const rpc: Pair[] = [['type', ['RPC']]];
+  if (entry.rpcVersions) rpc.push(['rpc_version', [entry.rpcVersions]]);
+  return [...rpc, ...pairs];
 }
 
 function serverPath(entry: InetdLine, argv0: string | undefined, options: ItoxOptions, warn: (m: string) => void): string {

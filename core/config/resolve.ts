@@ -374,10 +374,6 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
     if (!socketType && protocol === 'udp') socketType = 'dgram';
     if (!protocol && socketType === 'stream') protocol = 'tcp';
     if (!protocol && socketType === 'dgram') protocol = 'udp';
-    if (types.has('RPC')) {
-      report.error(`Service ${id}: RPC services are not supported by xinetd-ts`);
-      return undefined;
-    }
     for (const required of [keys.socketType, keys.wait]) {
       if (!v.has(required.name) && !(required === keys.socketType && socketType)) {
         report.error(`Service ${id} missing attribute ${required.name} - DISABLING`);
@@ -406,7 +402,9 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
       }
     }
     let port = v.get(keys.port.name) as number | undefined;
-    if (!tcpmuxClient) {
+    // An RPC service's port is the kernel's choice, made known through rpcbind (plugins/rpc).
+    if (types.has('RPC')) port = 0;
+    else if (!tcpmuxClient) {
       if (types.has('UNLISTED')) {
         if (port === undefined) {
           report.error(`Unlisted service: ${name} must have a port entry`);

@@ -84,7 +84,7 @@ describe('parseInetdConf (-inetd_compat)', () => {
         'debug ok 4 added service discard',
         'debug ok 5 added service telnet',
         'debug ok 6 added service ftp',
-        'warning ok 7 RPC services are not supported; inetd.conf entry rstatd/1-3 skipped',
+        'warning ok 7 inetd.conf entry rstatd/1-3 is an RPC service: skipped, as xinetd skips it (write it as a type = RPC service)',
         'debug ok 8 added service finger',
         'warning ok 9 inetd.conf line has fewer than 6 fields: broken stream tcp',
       ],
@@ -127,10 +127,9 @@ describe('itox', () => {
     assert.match(text, /service ftp\n\{\n(.*\n)*\tflags       = IPv6\n\tserver      = \/usr\/libexec\/in\.ftpd\n\tserver_args = # trailing # is an argument\n\}/);
     assert.match(text, /service echo\n\{\n\tid          = echo-stream\n\ttype        = INTERNAL\n/);
     assert.match(text, /service finger\n(.*\n)*\tserver      = \/usr\/sbin\/in\.fingerd\n\}/);
-    assert.match(text, /# RPC service not supported by xinetd-ts: rstatd\/1-3/);
+    assert.match(text, /service rstatd\n\{\n\ttype        = RPC\n\trpc_version = 1-3\n\tsocket_type = dgram\n\tprotocol    = udp\n\twait        = yes\n\tuser        = root\n\tserver      = \/usr\/sbin\/rpc\.rstatd\n\}/);
     assert.deepEqual(warnings, [
       'line 5: the .max suffix of the wait field of telnet was dropped',
-      'line 7: RPC service rstatd/1-3 is not supported; skipped',
       'line 9: inetd.conf line has fewer than 6 fields: broken stream tcp',
     ]);
   });
@@ -147,7 +146,7 @@ describe('itox', () => {
     assert.deepEqual(cfg.diagnostics, []);
     assert.deepEqual(
       cfg.sections.map((s) => s.name),
-      ['echo', 'discard', 'telnet', 'ftp', 'finger'],
+      ['echo', 'discard', 'telnet', 'ftp', 'rstatd', 'finger'],
     );
     assert.deepEqual(attrs(cfg.sections[2]).slice(-2), ['server=/usr/sbin/in.telnetd', 'server_args=-h']);
   });

@@ -136,7 +136,7 @@ test('required attributes, server checks, RPC and duplicate binds are reported p
   assert.ok(m.includes('Service nowait missing attribute wait - DISABLING'), m.join('\n'));
   assert.ok(m.includes('Must specify a server in noserver'));
   assert.ok(m.some((x) => x === `Server ${notExec} is not executable`));
-  assert.ok(m.some((x) => /RPC services are not supported/.test(x)));
+  assert.ok(m.includes('Service rpcsvc missing attribute rpc_number - DISABLING'), m.join('\n'));
   assert.ok(m.includes('service: two id: two is unique but its identical to service: one id: one - DISABLING'));
   assert.deepEqual(json.services.filter((s) => s.status === 'active').map((s) => s.name), ['one']);
 });

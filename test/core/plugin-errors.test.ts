@@ -151,3 +151,21 @@ test('a ready tap that throws stops the start-up with the plugin named', async (
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /XI_ERR_HOOK: ready boom \(plugin ready-boom\)/);
 });
+
+test('activated and deactivated taps that throw are logged with the plugin named; the service serves, and a reload removes it', async (t) => {
+  const dir = pluginProject({
+    'announce.js': plugin('announce', `daemon.hooks.activated.tap('announce', (s, socket) => { throw new Error('up ' + s.id + ' ' + socket.port); });
+daemon.hooks.deactivated.tap('announce', (s) => { throw new Error('down ' + s.id); });`),
+  });
+  const port = await freePort();
+  const echo = `service echo\n{\n\ttype = INTERNAL UNLISTED\n\tsocket_type = stream\n\twait = no\n\tport = ${port}\n\tbind = 127.0.0.1\n}\n`;
+  const d = await startDaemon(`defaults\n{\n\tplugins = ${dir}/announce.js\n}\n${echo}`);
+  t.after(() => d.stop());
+  await d.waitForMessage(new RegExp(`ERROR: activated failed: up echo ${port} \\(plugin announce\\)$`));
+  assert.equal((await exchange(port, 'x\n')).toString(), 'x\n');
+  writeFileSync(join(d.dir, 'xinetd.conf'), `defaults\n{\n\tplugins = ${dir}/announce.js\n}\n`);
+  d.signal('SIGHUP');
+  await d.waitForMessage(/ERROR: deactivated failed: down echo \(plugin announce\)$/);
+  await d.waitForMessage(/Reconfigured: new=0 old=0 dropped=1/);
+  assert.equal(d.child.exitCode, null);
+});
