@@ -15,9 +15,10 @@ const RPCBPROG = 100000;
 const RPCBVERS = 3;
 const RPCBPROC_SET = 1;
 const RPCBPROC_UNSET = 2;
+const RPCBPROC_DUMP = 4;
 const LAST_FRAGMENT = 0x80000000;
-/** A reply is a few dozen bytes; anything longer is not rpcbind's. */
-const MAX_REPLY = 4096;
+/** A SET reply is a few dozen bytes; a DUMP lists every registration (a few dozen bytes each). */
+const MAX_REPLY = 1 << 20;
 
 /** The universal address of a port on every address of a family (what xinetd registers). */
 export function universalAddress(family: 'IPv4' | 'IPv6', port: number): string {
@@ -33,7 +34,7 @@ export function universalAddress(family: 'IPv4' | 'IPv6', port: number): string 
 export class RpcbindClient {
   #xid = (Math.random() * 0x7fffffff) >>> 0;
 
-  constructor(readonly socketPath = '/var/run/rpcbind.sock', readonly timeoutMs = 5000) {}
+  constructor(readonly socketPath = '/var/run/rpcbind.sock', readonly timeoutMs = 2000) {}
 
   /** True when rpcbind took the entry (false: it already holds one for that program, version and netid). */
   set(entry: RpcbindEntry): Promise<boolean> {
@@ -45,18 +46,38 @@ export class RpcbindClient {
     return this.#call(RPCBPROC_UNSET, { ...entry, address: '' });
   }
 
-  #call(proc: number, entry: RpcbindEntry): Promise<boolean> {
+  /** Every entry rpcbind holds (what `rpcinfo` lists). */
+  dump(): Promise<RpcbindEntry[]> {
+    return this.#call(RPCBPROC_DUMP, undefined, (r) => {
+      const entries: RpcbindEntry[] = [];
+      // A list: each item is preceded by "one more follows" (1), the end by 0.
+      while (r.uint() !== 0) {
+        const program = r.uint();
+        const version = r.uint();
+        const netid = r.string();
+        const address = r.string();
+        r.string(); // owner
+        entries.push({ program, version, netid, address });
+      }
+      return entries;
+    });
+  }
+
+  #call(proc: number, entry: RpcbindEntry): Promise<boolean>;
+  #call<T>(proc: number, entry: undefined, result: (r: XdrReader) => T): Promise<T>;
+  #call<T>(proc: number, entry: RpcbindEntry | undefined, result: (r: XdrReader) => T = (r) => (r.uint() !== 0) as T): Promise<T> {
     const xid = (this.#xid = (this.#xid + 1) >>> 0);
-    const body = new XdrWriter()
+    const call = new XdrWriter()
       .uint(xid).uint(0 /* CALL */).uint(2 /* RPC version */).uint(RPCBPROG).uint(RPCBVERS).uint(proc)
       .uint(0).uint(0) // credentials: AUTH_NONE (the local socket tells rpcbind who calls)
-      .uint(0).uint(0) // verifier: AUTH_NONE
-      .uint(entry.program).uint(entry.version).string(entry.netid).string(entry.address)
-      .string(String(process.geteuid?.() ?? 0))
-      .bytes();
+      .uint(0).uint(0); // verifier: AUTH_NONE
+    if (entry) {
+      call.uint(entry.program).uint(entry.version).string(entry.netid).string(entry.address).string(String(process.geteuid?.() ?? 0));
+    }
+    const body = call.bytes();
     const mark = Buffer.alloc(4);
     mark.writeUInt32BE((LAST_FRAGMENT | body.length) >>> 0);
-    return new Promise<boolean>((resolve, reject) => {
+    return new Promise<T>((resolve, reject) => {
       const socket = net.connect(this.socketPath);
       let received = Buffer.alloc(0);
       const fail = (error: Error) => {
@@ -73,7 +94,7 @@ export class RpcbindClient {
         if (!reply) return;
         socket.destroy();
         try {
-          resolve(parseReply(reply, xid));
+          resolve(result(acceptedResult(reply, xid)));
         } catch (error) {
           reject(error as Error);
         }
@@ -98,7 +119,8 @@ function oneRecord(data: Buffer): Buffer | undefined {
   return undefined;
 }
 
-function parseReply(record: Buffer, xid: number): boolean {
+/** The reader positioned at the call's results, once the reply says the call was run. */
+function acceptedResult(record: Buffer, xid: number): XdrReader {
   const r = new XdrReader(record);
   if (r.uint() !== xid) throw new Error('reply to another call');
   if (r.uint() !== 1) throw new Error('not an RPC reply');
@@ -107,5 +129,5 @@ function parseReply(record: Buffer, xid: number): boolean {
   r.skipOpaque();
   const accepted = r.uint();
   if (accepted !== 0) throw new Error(`rpcbind could not run the call (accept_stat ${accepted})`);
-  return r.uint() !== 0;
+  return r;
 }

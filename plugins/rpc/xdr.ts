@@ -36,6 +36,15 @@ export class XdrReader {
     return v;
   }
 
+  /** A string of at most `max` bytes. */
+  string(max = 1024): string {
+    const n = this.uint();
+    if (n > max || this.#at + n > this.data.length) throw new Error('bad string in RPC reply');
+    const text = this.data.toString('latin1', this.#at, this.#at + n);
+    this.#at += n + ((4 - (n % 4)) % 4);
+    return text;
+  }
+
   /** Skip opaque data of the length read first (an authenticator's body). */
   skipOpaque(): void {
     const n = this.uint();

@@ -94,7 +94,7 @@ test('an RPC service is registered with rpcbind for each of its versions; rup an
   await ns.waitForRegistrations([RSTAT_PROGRAM, NULL_PROGRAM], []);
 });
 
-test('without rpcbind each version is reported in xinetd\'s words; the socket stays, and a reload registers it once rpcbind runs', async (t) => {
+test('without rpcbind each version is reported in xinetd\'s words; the socket stays, and a reload registers it once rpcbind runs, also after rpcbind restarts', async (t) => {
   const ns = await startWithRpcbind(({ log }) => defaults(log) + rstatd('2-3'), { withRpcbind: false });
   t.after(() => ns.stop());
   await ns.daemon.waitForMessage(/ERROR: pmap_set failed\. service=rstatd program=100001 version=2$/);
@@ -102,9 +102,7 @@ test('without rpcbind each version is reported in xinetd\'s words; the socket st
   await ns.daemon.waitForMessage(/ERROR: No versions registered for RPC service rstatd$/);
   await ns.daemon.waitForMessage(/WARNING: rstatd: rpcbind \(\/var\/run\/rpcbind\.sock\): connect ENOENT .*; a reload \(SIGHUP\) tries the registration again$/);
 
-  const started = await ns.client('sh', ['-c', `rpcbind -f -w </dev/null >/dev/null 2>&1 & echo $! > ${join(ns.daemon.dir, 'rpcbind.pid')}
-i=0; while [ ! -S /run/rpcbind.sock ] && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done; [ -S /run/rpcbind.sock ]`]);
-  assert.equal(started.code, 0, started.stderr);
+  await startRpcbind(ns);
   ns.daemon.signal('SIGHUP');
   await ns.daemon.waitForMessage(/readjusting service rstatd/);
   const rows = await waitForRows(ns, 2);
@@ -113,7 +111,25 @@ i=0; while [ ! -S /run/rpcbind.sock ] && [ $i -lt 200 ]; do i=$((i + 1)); sleep 
   const rup = await ns.client('rup', ['localhost']);
   assert.equal(rup.code, 0, rup.stderr);
   assert.match(rup.stdout, /\bup\b/);
+
+  // rpcbind restarted cold (after a crash; a warm start, -w, would restore its table): it forgot
+  // every registration, and a reload registers the service again.
+  // Gone once its port is free (it leaves its socket file behind; the next one replaces it).
+  const stopped = await ns.client('sh', ['-c', `kill $(cat ${join(ns.daemon.dir, 'rpcbind.pid')})
+i=0; while [ -n "$(ss -Hlnu 'sport = :111')" ] && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done; [ -z "$(ss -Hlnu 'sport = :111')" ] && rm -f /run/rpcbind.sock`]);
+  assert.equal(stopped.code, 0, stopped.stderr);
+  await startRpcbind(ns, { warm: false });
+  assert.deepEqual((await ns.registrations()).filter((r) => r.startsWith(`${RSTAT_PROGRAM} `)), []);
+  ns.daemon.signal('SIGHUP');
+  await ns.waitForRegistrations([RSTAT_PROGRAM], [`${RSTAT_PROGRAM} 2 udp ${udp}`, `${RSTAT_PROGRAM} 3 udp ${udp}`]);
 });
+
+/** Start rpcbind in the test's namespaces (its pid where the helper's stop() finds it). */
+async function startRpcbind(ns: RpcbindDaemon, { warm = true } = {}): Promise<void> {
+  const started = await ns.client('sh', ['-c', `rpcbind -f ${warm ? '-w' : ''} </dev/null >/dev/null 2>&1 & echo $! > ${join(ns.daemon.dir, 'rpcbind.pid')}
+i=0; while [ ! -S /run/rpcbind.sock ] && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done; [ -S /run/rpcbind.sock ]`]);
+  assert.equal(started.code, 0, started.stderr);
+}
 
 test('RPC configuration errors are xinetd\'s, at their file:line; an /etc/rpc alias names the program and `port` is not used', async (t) => {
   const dir = tempDir();
