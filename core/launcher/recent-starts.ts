@@ -14,6 +14,9 @@ export class RecentStarts {
 
   /** Record a start at `now` (performance.now()); the returned function is called when it ends. */
   add(now: number): () => void {
+    // Expired entries go here too: with one launcher process nobody asks count(), and the
+    // array would grow by one entry per server started, for the daemon's whole life.
+    this.expire(now);
     const entry: Entry = { at: now, live: true };
     this.entries.push(entry);
     this.live++;
@@ -22,6 +25,16 @@ export class RecentStarts {
 
   /** Starts within the window before `now` that have not ended. */
   count(now: number): number {
+    this.expire(now);
+    return this.live;
+  }
+
+  /** How many entries are kept (expired ones included until they are dropped). */
+  get size(): number {
+    return this.entries.length;
+  }
+
+  private expire(now: number): void {
     const oldest = now - this.windowMs;
     const entries = this.entries;
     while (this.head < entries.length && entries[this.head]!.at < oldest) this.end(entries[this.head++]!);
@@ -30,7 +43,6 @@ export class RecentStarts {
       entries.splice(0, this.head);
       this.head = 0;
     }
-    return this.live;
   }
 
   private end(entry: Entry): void {

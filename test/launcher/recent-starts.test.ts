@@ -27,3 +27,10 @@ test('stays bounded over many starts', () => {
   }
   assert.ok((r as unknown as { entries: unknown[] }).entries.length < 200, 'expired entries are dropped');
 });
+
+test('stays bounded when nothing ever counts (a pool of one process never asks)', () => {
+  const r = new RecentStarts(50);
+  for (let t = 0; t < 100_000; t++) r.add(t);
+  assert.ok(r.size < 200, `${r.size} entries kept for 100,000 starts`);
+  assert.equal(r.count(100_000), 50, 'the starts of the last 50 ms are still counted');
+});
