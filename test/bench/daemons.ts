@@ -3,7 +3,7 @@
  * Debian's xinetd, openbsd-inetd. Only processes started here are ever signalled.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { shebangNodeOptions } from '../helpers/cli-node-options.js';
@@ -96,7 +96,10 @@ export function startDaemon(kind: DaemonKind, bin: DaemonBinaries, config: strin
     const cli = join(bin.root, 'dist', 'core', 'cli.js');
     // BENCH_NODE_ARGS: extra node options for xinetd-ts, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
     const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    child = spawn(process.execPath, [...shebangNodeOptions(cli), ...extra, cli, '-dontfork', '-f', config, '-filelog', messages], options);
+    // BENCH_DAEMON_OUT: a file for its stdout and stderr (what `--trace-gc` prints, say).
+    const out = process.env.BENCH_DAEMON_OUT ? openSync(process.env.BENCH_DAEMON_OUT, 'a') : 'ignore';
+    child = spawn(process.execPath, [...shebangNodeOptions(cli), ...extra, cli, '-dontfork', '-f', config, '-filelog', messages], { ...options, stdio: ['ignore', out, out] });
+    if (typeof out === 'number') closeSync(out);
   } else if (kind === 'xinetd') {
     child = spawn(bin.xinetd!, ['-dontfork', '-f', config, '-filelog', messages, '-pidfile', join(dir, 'xinetd.pid')], options);
   } else {
