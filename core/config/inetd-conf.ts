@@ -51,14 +51,15 @@ export function parseInetdLine(text: string): InetdParse {
   if (server === undefined || name === undefined || socketType === undefined || proto === undefined) {
     return { kind: 'bad', message: `inetd.conf line has fewer than 6 fields: ${line.trim()}` };
   }
-  const rpc = name.includes('/') || proto.toLowerCase().startsWith('rpc');
+  // The protocol says RPC; a `/suffix` on another entry's name is dropped, as xinetd drops it.
+  const rpc = proto.toLowerCase().startsWith('rpc');
   const wait = parseWait(waitField ?? '');
   if (wait === undefined) return { kind: 'bad', message: `bad wait field "${waitField ?? ''}" for ${name}` };
   const { protocol, ipFlag } = splitProtocol(rpc ? proto.replace(/^rpc\//i, '') : proto);
   const { user, group } = splitOwner(owner ?? '');
   const slash = name.indexOf('/');
   const entry: InetdLine = {
-    name: rpc && slash > 0 ? name.slice(0, slash) : name, socketType, protocol, wait: wait.value, maxDropped: wait.maxDropped, user, server, argv,
+    name: slash > 0 ? name.slice(0, slash) : name, socketType, protocol, wait: wait.value, maxDropped: wait.maxDropped, user, server, argv,
     ...(ipFlag ? { ipFlag } : {}), ...(group !== undefined ? { group } : {}), ...(rpc && slash > 0 ? { rpcVersions: name.slice(slash + 1) } : {}),
   };
   return rpc ? { kind: 'rpc', name, entry } : { kind: 'entry', entry };

@@ -32,6 +32,16 @@ const INETD_CONF = [
 ].join('\n');
 
 describe('parseInetdConf (-inetd_compat)', () => {
+  it('drops a /suffix from a name whose protocol is not rpc, as xinetd does (time/1 is time)', () => {
+    const file = tempFile('inetd.conf', 'time/1 stream tcp nowait root /bin/date date\nrstatd/1-3 dgram rpc/udp wait root /usr/sbin/rpc.rstatd rpc.rstatd\n');
+    const { sections, diagnostics } = parseInetdConf(file);
+    assert.deepEqual(sections.map((s) => s.name), ['time']);
+    assert.deepEqual(diagnostics.map((d) => `${d.level} ${d.at?.line} ${d.message}`), [
+      'debug 1 added service time',
+      'warning 2 inetd.conf entry rstatd/1-3 is an RPC service: skipped, as xinetd skips it (write it as a type = RPC service)',
+    ]);
+  });
+
   it('converts every entry the way xinetd does, with correct internal ids', () => {
     const file = tempFile('inetd.conf', INETD_CONF);
     const { sections, diagnostics } = parseInetdConf(file);
