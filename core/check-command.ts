@@ -36,7 +36,8 @@ export function checkRows(config: ResolvedConfig): CheckRow[] {
     status: 'active',
     socket_type: s.socketType,
     protocol: s.protocol,
-    port: s.port,
+    // An RPC service's port is the kernel's choice, known only once it is bound.
+    port: s.types.has('RPC') ? undefined : s.port,
     wait: s.wait,
     at: `${s.at.file}:${s.at.line}`,
     attributes: Object.fromEntries(s.values.entries().map(([k, v]) => [k, show(v)])),
