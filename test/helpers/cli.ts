@@ -23,6 +23,8 @@ export function runCli(args: readonly string[], options: { input?: string; ms?: 
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
+    // A run that never reads its input may be over before it is written (EPIPE).
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
 }

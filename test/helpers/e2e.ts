@@ -142,6 +142,8 @@ export function run(file: string, args: readonly string[], options: { cwd?: stri
       clearTimeout(timer);
       resolvePromise({ code, signal, stdout, stderr });
     });
+    // A program that never reads its input may be gone before it is written (EPIPE).
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
 }
