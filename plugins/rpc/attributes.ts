@@ -46,7 +46,12 @@ export function defineRpcAttributes(registry: AttributeRegistry): RpcKeys {
     }),
     number: registry.define({
       name: 'rpc_number', owner: PLUGIN_NAME, arity: 1, where: 'service',
-      parse: (v) => parseInteger(v[0]!, 'Error parsing'),
+      parse(v) {
+        const n = parseInteger(v[0]!, 'Error parsing');
+        // A program number is 32 bits on the wire.
+        if (n > 0xffffffff) throw new AttributeError(`Error parsing: ${v[0]}`);
+        return n;
+      },
       dump: shownElsewhere(),
       doc: { values: 'integer', default: 'the number of the service name in /etc/rpc', description: 'The RPC program number of a `type = RPC UNLISTED` service (required there).' },
     }),

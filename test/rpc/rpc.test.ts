@@ -143,6 +143,7 @@ test('RPC configuration errors are xinetd\'s, at their file:line; an /etc/rpc al
     entry('notinetcrpc', '\ttype = RPC\n\tsocket_type = stream\n\trpc_version = 1\n'),
     entry('rusersd', '\ttype = RPC\n\tsocket_type = stream\n'),
     entry('rstat', '\ttype = RPC\n\tsocket_type = stream\n\trpc_version = 2-4\n\tport = 5000\n'),
+    entry('r4', '\ttype = RPC UNLISTED\n\trpc_number = 4294967296\n\tsocket_type = stream\n\trpc_version = 1\n'),
   ].join(''));
   const { json } = await checkJson(file);
   const m = json.diagnostics.map((d) => `${d.at?.line} ${d.message}`);
@@ -154,6 +155,8 @@ test('RPC configuration errors are xinetd\'s, at their file:line; an /etc/rpc al
     '21 Service r3 missing attribute rpc_number - DISABLING',
     '30 unknown RPC service: notinetcrpc',
     '39 Service rusersd missing attribute rpc_version - DISABLING',
+    '60 Error parsing: 4294967296',
+    '60 Error parsing attribute rpc_number - DISABLING SERVICE',
   ].sort());
   const rstat = json.services.find((s) => s.name === 'rstat');
   assert.equal(rstat?.status, 'active');
