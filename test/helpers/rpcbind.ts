@@ -4,6 +4,7 @@
  * rpcbind, if any, is never touched. Clients (rpcinfo, rup) run in the same namespaces
  * through nsenter.
  */
+import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDaemon, type RunningDaemon, type StartOptions } from './daemon.js';
@@ -18,21 +19,31 @@ export interface RpcbindDaemon {
   registrations(): Promise<string[]>;
   /** Wait until `rpcinfo -p` shows exactly `rows` for the programs they name. */
   waitForRegistrations(programs: readonly number[], rows: readonly string[], ms?: number): Promise<void>;
+  /** `rpcinfo -p`'s rows but rpcbind's own, once there are `count` of them. */
+  waitForRows(count: number): Promise<string[]>;
+  /** Start rpcbind in the namespaces; `warm: false` starts it without its saved table (as after a crash). */
+  startRpcbind(options?: { warm?: boolean }): Promise<void>;
+  /** Stop rpcbind and wait until its port is free. */
+  stopRpcbind(): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** `withRpcbind: false`: the namespaces without rpcbind (registrations must fail). */
-export async function startWithRpcbind(config: Parameters<typeof startDaemon>[0], options: StartOptions & { withRpcbind?: boolean } = {}): Promise<RpcbindDaemon> {
-  const rpcbind = options.withRpcbind === false ? '' : `
-rpcbind -f -w &
-echo $! > "$0/rpcbind.pid"
+/** Start rpcbind in the background (its pid in PIDFILE) and wait, bounded, for its socket. */
+function rpcbindStart(pidFile: string, warm: boolean): string {
+  return `rpcbind -f ${warm ? '-w' : ''} </dev/null >/dev/null 2>&1 &
+echo $! > "${pidFile}"
 i=0
 while [ ! -S /run/rpcbind.sock ]; do
   i=$((i + 1)); [ $i -gt 200 ] && { echo "rpcbind did not start" >&2; exit 1; }
   sleep 0.05
 done`;
+}
+
+/** `withRpcbind: false`: the namespaces without rpcbind (registrations must fail). */
+export async function startWithRpcbind(config: Parameters<typeof startDaemon>[0], options: StartOptions & { withRpcbind?: boolean } = {}): Promise<RpcbindDaemon> {
   const script = `ip link set lo up || exit 1
-mount -t tmpfs tmpfs /run || exit 1${rpcbind}
+mount -t tmpfs tmpfs /run || exit 1
+${options.withRpcbind === false ? '' : rpcbindStart('$0/rpcbind.pid', true)}
 exec "$@"`;
   const daemon = await startDaemon(config, { ...options, wrapper: (dir) => ['unshare', '-n', '-m', '--propagation', 'private', 'sh', '-c', script, dir] });
   const rpcbindPid = (): number | undefined => {
@@ -49,6 +60,10 @@ exec "$@"`;
     return pid;
   };
   const client = (command: string, args: readonly string[]) => run('nsenter', ['-t', String(inNamespace()), '-n', '-m', '--', command, ...args]);
+  const shell = async (script: string) => {
+    const r = await client('sh', ['-c', script]);
+    assert.equal(r.code, 0, r.stderr);
+  };
   const registrations = async () => {
     const r = await client('rpcinfo', ['-p']);
     if (r.code !== 0) throw new Error(`rpcinfo -p failed: ${r.stderr}`);
@@ -68,6 +83,15 @@ exec "$@"`;
         throw new Error(`${error.message}; rpcinfo -p shows:\n${last}`);
       });
     },
+    waitForRows: (count) => waitFor(`${count} registrations`, async () => {
+      const rows = (await registrations()).filter((r) => !r.startsWith('100000 '));
+      return rows.length === count ? rows : undefined;
+    }, { ms: 10_000, everyMs: 100 }),
+    startRpcbind: ({ warm = true } = {}) => shell(rpcbindStart(join(daemon.dir, 'rpcbind.pid'), warm)),
+    // It leaves its socket file behind: gone once its port is free, and the next one replaces the file.
+    stopRpcbind: () => shell(`kill $(cat "${join(daemon.dir, 'rpcbind.pid')}")
+i=0; while [ -n "$(ss -Hlnu 'sport = :111')" ] && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
+[ -z "$(ss -Hlnu 'sport = :111')" ] && rm -f /run/rpcbind.sock`),
     async stop() {
       await daemon.stop();
       const pid = rpcbindPid();

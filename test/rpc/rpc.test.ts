@@ -8,8 +8,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkJson } from '../helpers/cli.js';
 import { ROOT, tempDir } from '../helpers/daemon.js';
-import { startWithRpcbind, type RpcbindDaemon } from '../helpers/rpcbind.js';
-import { waitFor } from '../helpers/wait.js';
+import { startWithRpcbind } from '../helpers/rpcbind.js';
 
 const RSTATD = '/usr/sbin/rpc.rstatd';
 const RSTAT_PROGRAM = 100001;
@@ -63,7 +62,7 @@ test('an RPC service is registered with rpcbind for each of its versions; rup an
   const ns = await startWithRpcbind(({ log }) => defaults(log) + rstatd('2-4') + nullService);
   t.after(() => ns.stop());
   await ns.daemon.waitForMessage(/Started working: 2 available services/);
-  const rows = await waitForRows(ns, 4);
+  const rows = await ns.waitForRows(4);
   const udp = portOf(rows, RSTAT_PROGRAM);
   const tcp = portOf(rows, NULL_PROGRAM);
   assert.deepEqual(rows.filter((r) => /^(100001|536870913) /.test(r)).sort(), [
@@ -102,10 +101,10 @@ test('without rpcbind each version is reported in xinetd\'s words; the socket st
   await ns.daemon.waitForMessage(/ERROR: No versions registered for RPC service rstatd$/);
   await ns.daemon.waitForMessage(/WARNING: rstatd: rpcbind \(\/var\/run\/rpcbind\.sock\): connect ENOENT .*; a reload \(SIGHUP\) tries the registration again$/);
 
-  await startRpcbind(ns);
+  await ns.startRpcbind();
   ns.daemon.signal('SIGHUP');
   await ns.daemon.waitForMessage(/readjusting service rstatd/);
-  const rows = await waitForRows(ns, 2);
+  const rows = await ns.waitForRows(2);
   const udp = portOf(rows, RSTAT_PROGRAM);
   assert.deepEqual(rows.sort(), [`${RSTAT_PROGRAM} 2 udp ${udp}`, `${RSTAT_PROGRAM} 3 udp ${udp}`]);
   const rup = await ns.client('rup', ['localhost']);
@@ -114,22 +113,12 @@ test('without rpcbind each version is reported in xinetd\'s words; the socket st
 
   // rpcbind restarted cold (after a crash; a warm start, -w, would restore its table): it forgot
   // every registration, and a reload registers the service again.
-  // Gone once its port is free (it leaves its socket file behind; the next one replaces it).
-  const stopped = await ns.client('sh', ['-c', `kill $(cat ${join(ns.daemon.dir, 'rpcbind.pid')})
-i=0; while [ -n "$(ss -Hlnu 'sport = :111')" ] && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done; [ -z "$(ss -Hlnu 'sport = :111')" ] && rm -f /run/rpcbind.sock`]);
-  assert.equal(stopped.code, 0, stopped.stderr);
-  await startRpcbind(ns, { warm: false });
+  await ns.stopRpcbind();
+  await ns.startRpcbind({ warm: false });
   assert.deepEqual((await ns.registrations()).filter((r) => r.startsWith(`${RSTAT_PROGRAM} `)), []);
   ns.daemon.signal('SIGHUP');
   await ns.waitForRegistrations([RSTAT_PROGRAM], [`${RSTAT_PROGRAM} 2 udp ${udp}`, `${RSTAT_PROGRAM} 3 udp ${udp}`]);
 });
-
-/** Start rpcbind in the test's namespaces (its pid where the helper's stop() finds it). */
-async function startRpcbind(ns: RpcbindDaemon, { warm = true } = {}): Promise<void> {
-  const started = await ns.client('sh', ['-c', `rpcbind -f ${warm ? '-w' : ''} </dev/null >/dev/null 2>&1 & echo $! > ${join(ns.daemon.dir, 'rpcbind.pid')}
-i=0; while [ ! -S /run/rpcbind.sock ] && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done; [ -S /run/rpcbind.sock ]`]);
-  assert.equal(started.code, 0, started.stderr);
-}
 
 test('RPC configuration errors are xinetd\'s, at their file:line; an /etc/rpc alias names the program and `port` is not used', async (t) => {
   const dir = tempDir();
@@ -163,18 +152,10 @@ test('RPC configuration errors are xinetd\'s, at their file:line; an /etc/rpc al
   assert.equal(rstat?.port, undefined, 'the port is the kernel\'s choice, not known before binding');
 });
 
-/** `rpcinfo -p`'s rows but rpcbind's own, once there are `count` of them. */
-function waitForRows(ns: RpcbindDaemon, count: number): Promise<string[]> {
-  return waitFor(`${count} registrations`, async () => {
-    const rows = (await ns.registrations()).filter((r) => !r.startsWith('100000 '));
-    return rows.length === count ? rows : undefined;
-  }, { ms: 10_000, everyMs: 100 });
-}
-
 test('a reload re-registers a changed version range on the same port, unregisters a removed service and registers an added one', async (t) => {
   const ns = await startWithRpcbind(({ log }) => defaults(log) + rstatd('2-4') + nullService);
   t.after(() => ns.stop());
-  const before = await waitForRows(ns, 4);
+  const before = await ns.waitForRows(4);
   const udp = portOf(before, RSTAT_PROGRAM);
 
   writeFileSync(join(ns.daemon.dir, 'xinetd.conf'), defaults(ns.daemon.serviceLog) + rstatd('3') + rstatd('2-3').replace('service rstatd', 'service rusersd').replace(RSTATD, '/bin/true'));
@@ -182,7 +163,7 @@ test('a reload re-registers a changed version range on the same port, unregister
   await ns.daemon.waitForMessage(/Reconfigured: new=1 old=1 dropped=1/);
   await ns.daemon.waitForMessage(/readjusting service rstatd/);
   await ns.daemon.waitForMessage(/service nullrpc deactivated/);
-  const after = await waitForRows(ns, 3);
+  const after = await ns.waitForRows(3);
   const added = portOf(after, RUSERS_PROGRAM);
   await ns.waitForRegistrations([RSTAT_PROGRAM, RUSERS_PROGRAM, NULL_PROGRAM], [
     `${RSTAT_PROGRAM} 3 udp ${udp}`, `${RUSERS_PROGRAM} 2 udp ${added}`, `${RUSERS_PROGRAM} 3 udp ${added}`,
