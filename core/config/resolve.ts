@@ -461,6 +461,9 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
       report.error(`Service ${id}: bind address ${bind} is IPv4 but flags say IPv6`);
       return undefined;
     }
+    // As xinetd: a tcp RPC service is never checked against hosts.allow/hosts.deny; it carries
+    // NOLIBWRAP, which the dumps and `check` then show.
+    if (types.has('RPC') && protocol === 'tcp') flags.add('NOLIBWRAP');
     const v6only = draft.fromDefaults.has(keys.v6only.name) ? undefined : (v.get(keys.v6only.name) as boolean | undefined);
     const sortedTypes = [...types].sort().join(',');
     // v6only shapes only an IPv6 socket: on an IPv4 service an edit of it changes nothing.

@@ -65,8 +65,8 @@ export default definePlugin((options: LibwrapOptions = {}) => ({
     };
 
     daemon.hooks.checkService.tap(PLUGIN_NAME, (service, report) => {
-      const forcedOff = service.origin === 'inetd' || (service.types.has('RPC') && service.protocol === 'tcp');
-      if (service.flags.has('NOLIBWRAP') || forcedOff) return;
+      // tcp RPC services carry NOLIBWRAP from the core's resolution, as in xinetd.
+      if (service.flags.has('NOLIBWRAP') || service.origin === 'inetd') return;
       daemonNames.set(service, libwrapDaemonName(service, service.values.get(libwrap), daemon.inProcessOwner(service) !== undefined));
       for (const path of [allowPath, denyPath]) {
         const table = checkTimeTable(path);

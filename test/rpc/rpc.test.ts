@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { checkJson } from '../helpers/cli.js';
 import { ROOT, tempDir } from '../helpers/daemon.js';
 import { startWithRpcbind } from '../helpers/rpcbind.js';
@@ -59,7 +59,12 @@ function portOf(rows: readonly string[], program: number): number {
 }
 
 test('an RPC service is registered with rpcbind for each of its versions; rup and rpcinfo reach its servers; none is left at exit', async (t) => {
-  const ns = await startWithRpcbind(({ log }) => defaults(log) + rstatd('2-4') + nullService);
+  // hosts.deny refuses the tcp service's daemon name: as in xinetd, libwrap does not apply to it.
+  const wrap = tempDir();
+  t.after(() => rmSync(wrap, { recursive: true, force: true }));
+  writeFileSync(join(wrap, 'hosts.deny'), `${basename(process.execPath)}: ALL\n`);
+  const env = { ...process.env, XINETD_TS_HOSTS_ALLOW: join(wrap, 'hosts.allow'), XINETD_TS_HOSTS_DENY: join(wrap, 'hosts.deny') };
+  const ns = await startWithRpcbind(({ log }) => defaults(log) + rstatd('2-4') + nullService, { env });
   t.after(() => ns.stop());
   await ns.daemon.waitForMessage(/Started working: 2 available services/);
   const rows = await ns.waitForRows(4);
@@ -88,6 +93,9 @@ test('an RPC service is registered with rpcbind for each of its versions; rup an
   assert.match(dump, /\t\ttype = RPC UNLISTED\n/);
   assert.match(dump, new RegExp(`\\t\\t\\tprogram number = ${NULL_PROGRAM}\\n\\t\\t\\trpc_version = 1\\n`));
   assert.doesNotMatch(rstatdSection, /port = /);
+  // As xinetd: a tcp RPC service carries NOLIBWRAP (libwrap cannot check it), a udp one does not.
+  assert.match(dump.slice(dump.indexOf('Service = nullrpc')), /\t\tflags = NOLIBWRAP IPv6\n/);
+  assert.doesNotMatch(rstatdSection, /NOLIBWRAP/);
 
   ns.daemon.signal('SIGTERM');
   await ns.waitForRegistrations([RSTAT_PROGRAM, NULL_PROGRAM], []);
