@@ -1,5 +1,4 @@
 #!/usr/bin/env -S node --max-semi-space-size=4
-import { spawn } from 'node:child_process';
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +10,7 @@ import { itox } from './config/inetd-conf.js';
 import { Daemon } from './daemon.js';
 import type { ResolvedConfig } from './config/resolve.js';
 import { daemonFileLog } from './daemon-log.js';
+import { isDetachedHalf, reportReady, reportStartError, startDetached } from './detach.js';
 import { ignoreStraySignals } from './ignored-signals.js';
 import { setLongInterval } from './long-timer.js';
 import { systemErrorText } from './system-error-text.js';
@@ -38,15 +38,9 @@ function createDaemon(options: CliOptions, messages: 'foreground' | 'quiet'): Da
 }
 
 async function runDaemon(options: CliOptions): Promise<number> {
-  if (!options.dontfork && process.env.XINETD_TS_DETACHED !== '1') {
-    // Detach as xinetd does: a new session in the background; the parent returns at once.
-    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
-      detached: true,
-      stdio: 'ignore',
-      env: { ...process.env, XINETD_TS_DETACHED: '1' },
-    });
-    child.unref();
-    return 0;
+  if (!options.dontfork && !isDetachedHalf()) {
+    const logHint = options.filelog ?? `syslog (facility ${options.syslog ?? 'daemon'})`;
+    return startDetached([fileURLToPath(import.meta.url), ...process.argv.slice(2)], logHint);
   }
   process.umask(process.umask() | 0o022);
   const daemon = createDaemon(options, options.dontfork ? 'foreground' : 'quiet');
@@ -115,7 +109,8 @@ async function runDaemon(options: CliOptions): Promise<number> {
       const text = `${e.code ? `${e.code}: ` : ''}${e.message}`;
       daemon.message('error', text);
       daemon.message('crit', "couldn't get configuration. Exiting...");
-      if (!(options.dontfork && options.filelog === undefined)) process.stderr.write(`xinetd-ts: ${text}\n`);
+      if (process.connected) await reportStartError(text);
+      else if (!(options.dontfork && options.filelog === undefined)) process.stderr.write(`xinetd-ts: ${text}\n`);
       await daemon.close('quit');
       return 1;
     }
@@ -156,6 +151,7 @@ async function runDaemon(options: CliOptions): Promise<number> {
   queue = startup.then(() => undefined, () => undefined);
   const code = await startup;
   if (code >= 0) return code;
+  if (isDetachedHalf()) reportReady();
   if (options.consistencyInterval) setLongInterval(() => serial(async () => daemon.consistencyCheck()), options.consistencyInterval * 1000, { unref: true });
   // With no socket open (-stayalive, zero services) nothing else would keep the process alive;
   // the daemon only ends through a signal or a decision of its own.

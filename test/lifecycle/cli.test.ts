@@ -43,7 +43,7 @@ test('-limit with a negative number is no limit, as xinetd takes it', async (t) 
   assert.equal((await exchange(port!)).toString(), '[hello]\n');
 });
 
-test('without -dontfork the command returns at once and the daemon runs detached', async (t) => {
+test('without -dontfork the command returns once the detached daemon serves', async (t) => {
   const [port] = await freePorts(1);
   const dir = tempDir();
   const conf = join(dir, 'xinetd.conf');
@@ -51,21 +51,37 @@ test('without -dontfork the command returns at once and the daemon runs detached
   const messages = join(dir, 'messages.log');
   writeFileSync(conf, greeter(port!));
   const r = await runCli(['-f', conf, '-filelog', messages, '-pidfile', pidfile], { ms: 5000 });
-  assert.equal(r.code, 0);
-  const pid = await waitFor('the pid file', () => (existsSync(pidfile) ? Number(readFileSync(pidfile, 'utf8')) : undefined));
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, '');
+  // Nothing to wait for: the pid file is there and the service answers when the command returns.
+  assert.equal(existsSync(pidfile), true, 'the pid file exists when the command returns');
+  const pid = Number(readFileSync(pidfile, 'utf8'));
   t.after(() => {
     if (alive(pid)) process.kill(pid, 'SIGKILL');
   });
+  assert.equal(alive(pid), true);
+  assert.equal((await exchange(port!)).toString(), '[hello]\n');
   await waitForLine(messages, /Started working: 1 available service/);
   // Its own session, no controlling terminal.
   const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   assert.equal(Number(fields[3]), pid, 'session leader');
   assert.equal(Number(fields[4]), 0, 'no controlling terminal');
-  assert.equal((await exchange(port!)).toString(), '[hello]\n');
   process.kill(pid, 'SIGTERM');
   await waitForGone(pid);
   assert.equal(existsSync(pidfile), false, 'the pid file is removed on exit');
+});
+
+test('a detached start that fails returns the daemon\'s status and says why, or where its messages went', async () => {
+  const dir = tempDir();
+  const r = await runCli(['-f', join(dir, 'missing.conf'), '-filelog', join(dir, 'messages.log')], { ms: 5000 });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^xinetd-ts: XI_ERR_CONFIG_UNREADABLE: Cannot read configuration file .*missing\.conf/m);
+  assert.match(r.stderr, new RegExp(`^xinetd-ts: the daemon ended during start-up \\(exit status 1\\); its messages went to ${join(dir, 'messages.log').replace(/[.]/g, '\\.')}$`, 'm'));
+  // Without -filelog they went to syslog.
+  const s = await runCli(['-f', join(dir, 'missing.conf'), '-syslog', 'local3'], { ms: 5000 });
+  assert.equal(s.code, 1);
+  assert.match(s.stderr, /its messages went to syslog \(facility local3\)$/m);
 });
 
 test('zero services without -stayalive: "no services. Exiting..." (and no started line), exit 1', async () => {
@@ -73,8 +89,10 @@ test('zero services without -stayalive: "no services. Exiting..." (and no starte
   const conf = join(dir, 'xinetd.conf');
   const messages = join(dir, 'messages.log');
   writeFileSync(conf, '# nothing here\n');
-  // The detached daemon: the parent returns 0, the daemon logs and exits.
-  assert.equal((await runCli(['-f', conf, '-filelog', messages])).code, 0);
+  // The detached daemon logs and exits; the command returns its status.
+  const detached = await runCli(['-f', conf, '-filelog', messages]);
+  assert.equal(detached.code, 1);
+  assert.match(detached.stderr, /the daemon ended during start-up \(exit status 1\)/);
   assert.match(await waitForLine(messages, /no services/), /CRITICAL: no services\. Exiting\.\.\.$/);
   assert.doesNotMatch(readFileSync(messages, 'utf8'), /started|Started working/);
   // The same path in the foreground (XINETD_TS_DETACHED=1 is how the detached half runs): exit 1.
