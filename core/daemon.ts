@@ -233,12 +233,13 @@ export class Daemon extends EventEmitter {
 
   /**
    * Read, parse and validate a configuration without binding anything (`check`, reload).
-   * `sliceMs`: yield to the event loop that often while resolving (a reload resolves 1,000
-   * services in ~100 ms, and accepting must not stall meanwhile: docs/performance.md).
+   * `sliceMs`: yield to the event loop that often while parsing and resolving (a reload reads
+   * and resolves 1,000 services in ~100 ms, and accepting must not stall meanwhile:
+   * docs/performance.md).
    */
   async loadConfig(options: { sliceMs?: number } = {}): Promise<ResolvedConfig> {
     this.#netdb = loadNetDb();
-    const raw: RawConfig = await loadConfiguration({ file: this.options.configFile, inetdConf: this.options.inetdConf });
+    const raw: RawConfig = await loadConfiguration({ file: this.options.configFile, inetdConf: this.options.inetdConf, sliceMs: options.sliceMs });
     const specs = pluginSpecsOf(raw);
     if (!this.#pluginsLoaded) await this.loadPlugins(specs);
     else if (specs.map((s) => s.specifier).join('\n') !== this.#pluginSpecs.map((s) => s.specifier).join('\n')) {

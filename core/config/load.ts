@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import { parseInetdConf } from './inetd-conf.js';
 import type { RawConfig } from './raw.js';
-import { parseClassicConfig } from './xinetd-conf.js';
+import { Breather } from './breather.js';
+import { parseClassicConfig, parseClassicConfigSliced } from './xinetd-conf.js';
 
 export const DEFAULT_CONFIG = '/etc/xinetd.conf';
 
@@ -24,15 +25,19 @@ async function loadStructured(options: { file?: string; searchFrom?: string }): 
   return loadStructuredConfig(options);
 }
 
-export async function loadConfiguration(options: { file?: string; inetdConf?: string }): Promise<RawConfig> {
+export async function loadConfiguration(options: { file?: string; inetdConf?: string; sliceMs?: number }): Promise<RawConfig> {
+  // A reload parses xinetd.conf and its includes in slices (one file of /etc/xinetd.d per
+  // service, 1,000 of them, take ~80 ms to read).
+  const breather = options.sliceMs === undefined ? undefined : new Breather(options.sliceMs);
+  const classic = (file: string) => (breather ? parseClassicConfigSliced(file, () => breather.breathe()) : parseClassicConfig(file));
   let raw: RawConfig | undefined;
   if (options.file) {
     const file = resolve(options.file);
-    raw = isStructured(file) ? await loadStructured({ file }) : parseClassicConfig(file);
+    raw = isStructured(file) ? await loadStructured({ file }) : await classic(file);
   } else {
     raw = await loadStructured({ searchFrom: process.cwd() });
   }
-  raw ??= parseClassicConfig(DEFAULT_CONFIG);
+  raw ??= await classic(DEFAULT_CONFIG);
   if (options.inetdConf && existsSync(options.inetdConf)) {
     const inetd = parseInetdConf(options.inetdConf);
     raw = {

@@ -42,8 +42,36 @@ export function createClassicSink(): ClassicSink {
   return { sections: [], diagnostics: [], files: [], stack: [] };
 }
 
+/**
+ * The parse, as steps: each yield comes after an entry or an included file, where a caller that
+ * must keep serving (a reload) may let the event loop run.
+ */
+type Steps = Generator<void, void, void>;
+
+/** Runs steps to their end, synchronously. */
+function drain(steps: Steps): void {
+  for (let step = steps.next(); !step.done; step = steps.next());
+}
+
 /** Parses the main configuration file; throws XI_ERR_CONFIG_UNREADABLE if it cannot be read. */
 export function parseClassicConfig(mainFile: string): RawConfig {
+  const { sink, steps, result } = startParse(mainFile);
+  drain(steps);
+  return result(sink);
+}
+
+/**
+ * parseClassicConfig for a reload: `breathe()` is awaited between entries and included files
+ * when it returns a promise (core/config/breather.ts), so reading a directory of 1,000 files
+ * does not keep the daemon from accepting meanwhile.
+ */
+export async function parseClassicConfigSliced(mainFile: string, breathe: () => Promise<void> | undefined): Promise<RawConfig> {
+  const { sink, steps, result } = startParse(mainFile);
+  for (let step = steps.next(); !step.done; step = steps.next()) await breathe();
+  return result(sink);
+}
+
+function startParse(mainFile: string): { sink: ClassicSink; steps: Steps; result: (sink: ClassicSink) => RawConfig } {
   const file = path.resolve(mainFile);
   let text: string;
   try {
@@ -55,8 +83,11 @@ export function parseClassicConfig(mainFile: string): RawConfig {
   }
   const sink = createClassicSink();
   sink.files.push(file);
-  withStack(sink, file, () => parseClassicText(text, file, sink));
-  return { sections: sink.sections, diagnostics: sink.diagnostics, files: sink.files, plugins: [], source: file };
+  return {
+    sink,
+    steps: withStack(sink, file, textSteps(text, file, sink)),
+    result: (done) => ({ sections: done.sections, diagnostics: done.diagnostics, files: done.files, plugins: [], source: file }),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -125,7 +156,7 @@ function isLone(line: Line, brace: '{' | '}'): boolean {
 // Top level
 
 /** Parses one file's text into the sink. `file` must be absolute. */
-export function parseClassicText(text: string, file: string, sink: ClassicSink): void {
+function* textSteps(text: string, file: string, sink: ClassicSink): Steps {
   const cursor = new LineCursor(text, file, sink);
   let defaultsSeen = false;
   for (let line = cursor.next(); line; line = cursor.next()) {
@@ -135,24 +166,25 @@ export function parseClassicText(text: string, file: string, sink: ClassicSink):
     } else if (keyword === 'service') {
       parseService(cursor, line, sink);
     } else if (keyword === 'include' || keyword === 'includedir') {
-      parseIncludeLine(line, keyword, sink);
+      yield* includeLineSteps(line, keyword, sink);
     } else {
       // A stray `}` too: xinetd then skips to the next lone `}`, so the entry after it is lost.
       report(sink, 'error', 'missing service keyword', line.at);
       skipEntry(cursor, sink);
     }
+    yield;
   }
 }
 
-function parseIncludeLine(line: Line, keyword: 'include' | 'includedir', sink: ClassicSink): void {
+function* includeLineSteps(line: Line, keyword: 'include' | 'includedir', sink: ClassicSink): Steps {
   const target = line.tokens[1];
   if (target === undefined) {
     report(sink, 'error', `${keyword}: missing path`, line.at);
     return;
   }
   const resolved = path.resolve(path.dirname(line.at.file), target);
-  if (keyword === 'include') includeClassicFile(sink, resolved, line.at);
-  else includeClassicDir(sink, resolved, line.at);
+  if (keyword === 'include') yield* includeFileSteps(sink, resolved, line.at);
+  else yield* includeDirSteps(sink, resolved, line.at);
 }
 
 /** Skips lines up to and including the next lone `}`. */
@@ -298,6 +330,10 @@ function operatorOf(token: string): Operator | undefined {
 
 /** Parses `file` in place as an included configuration file (non-fatal on failure). */
 export function includeClassicFile(sink: ClassicSink, file: string, at: SourceLocation): void {
+  drain(includeFileSteps(sink, file, at));
+}
+
+function* includeFileSteps(sink: ClassicSink, file: string, at: SourceLocation): Steps {
   const real = realPathOr(file);
   if (sink.stack.includes(real)) {
     report(sink, 'error', `Include loop: ${file} is already being read; skipped`, at);
@@ -320,11 +356,15 @@ export function includeClassicFile(sink: ClassicSink, file: string, at: SourceLo
   // Only a file that could be opened is `Reading` (xinetd).
   report(sink, 'debug', `Reading included configuration file: ${file}`, at);
   sink.files.push(file);
-  withStack(sink, file, () => parseClassicText(text, file, sink));
+  yield* withStack(sink, file, textSteps(text, file, sink));
 }
 
 /** Parses the eligible files of `dir` in byte order (reference §1.2). */
 export function includeClassicDir(sink: ClassicSink, dir: string, at: SourceLocation): void {
+  drain(includeDirSteps(sink, dir, at));
+}
+
+function* includeDirSteps(sink: ClassicSink, dir: string, at: SourceLocation): Steps {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -336,9 +376,10 @@ export function includeClassicDir(sink: ClassicSink, dir: string, at: SourceLoca
     const file = path.join(dir, name);
     const kind = fileKind(file);
     // xinetd's words and level (ERROR) for a sub-directory and for a dangling link.
-    if (kind === 'regular') includeClassicFile(sink, file, at);
+    if (kind === 'regular') yield* includeFileSteps(sink, file, at);
     else if (kind === 'other') report(sink, 'error', `${file} is not a regular file. It is being skipped.`, at);
     else report(sink, 'error', `Unable to stat includedir file ${file}`, at);
+    yield;
   }
 }
 
@@ -362,16 +403,17 @@ function fileKind(file: string): 'regular' | 'other' | 'unknown' {
 
 function realPathOr(file: string): string {
   try {
-    return realpathSync(file);
+    return realpathSync.native(file);
   } catch {
     return file;
   }
 }
 
-function withStack(sink: ClassicSink, file: string, parse: () => void): void {
+/** `file` is on the include stack while its steps run. */
+function* withStack(sink: ClassicSink, file: string, steps: Steps): Steps {
   sink.stack.push(realPathOr(file));
   try {
-    parse();
+    yield* steps;
   } finally {
     sink.stack.pop();
   }

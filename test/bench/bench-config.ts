@@ -3,6 +3,9 @@
  * with the limits that would otherwise throttle a benchmark (xinetd's default cps is 50 10)
  * opened up, and the usual records (START/EXIT with PID, HOST, DURATION) written to a file.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 export interface BenchPorts {
   readonly hello: number;
   readonly cat: number;
@@ -52,6 +55,22 @@ function internal(name: string, id: string, port: number, dgram = false): string
 }
 
 export function benchConfig(o: BenchConfigOptions): string {
+  return benchEntries(o).join('\n');
+}
+
+/**
+ * The same configuration laid out as Debian's: the `defaults` entry and `includedir DIR` in the
+ * main file, each service in a file of its own in DIR (written here). Returns the main file's text.
+ */
+export function benchConfigSplit(o: BenchConfigOptions, dir: string): string {
+  const [defaults, ...services] = benchEntries(o);
+  mkdirSync(dir, { recursive: true });
+  // No dot in the names: includedir skips those.
+  for (const [i, text] of services.entries()) writeFileSync(join(dir, `service${i}`), text);
+  return `${defaults}\nincludedir ${dir}\n`;
+}
+
+function benchEntries(o: BenchConfigOptions): string[] {
   const p = o.ports;
   const parts = [
     `defaults
@@ -73,7 +92,7 @@ export function benchConfig(o: BenchConfigOptions): string {
     internal('echo', 'echo-dgram', p.udpEcho, true),
   ];
   for (const [i, port] of (o.extraPorts ?? []).entries()) parts.push(spawned(`extra${i}`, port, o.hello));
-  return parts.join('\n');
+  return parts;
 }
 
 /** openbsd-inetd's own syntax: it only knows services by name, so UDP echo is on port 7. */

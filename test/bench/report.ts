@@ -57,6 +57,9 @@ export interface DaemonFacts {
     readonly hello64?: number;
     readonly reloadMaxMs?: number;
     readonly reloadConfirmed: boolean;
+    /** The same 1,000 services as includedir, one file each (Debian's /etc/xinetd.d). */
+    readonly splitReloadMaxMs?: number;
+    readonly splitReloadConfirmed?: boolean;
   };
 }
 
@@ -75,6 +78,10 @@ export function factsTable(facts: readonly DaemonFacts[]): string {
     [
       '1,000 services: longest daytime connection during a reload (SIGHUP)',
       (f: DaemonFacts) => (f.thousand ? `${ms(f.thousand.reloadMaxMs)}${f.thousand.reloadConfirmed ? '' : ' (reload not confirmed)'}` : '–'),
+    ],
+    [
+      '1,000 services, one file each (includedir): longest daytime connection during a reload',
+      (f: DaemonFacts) => (f.thousand?.splitReloadMaxMs !== undefined ? `${ms(f.thousand.splitReloadMaxMs)}${f.thousand.splitReloadConfirmed ? '' : ' (reload not confirmed)'}` : '–'),
     ],
   ] as const;
   const out = [`| | ${facts.map((f) => f.name).join(' | ')} |`, `|---|${facts.map(() => '---:').join('|')}|`];

@@ -14,7 +14,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchConfig, openbsdInetdConfig, type BenchPorts } from './bench-config.js';
+import { benchConfig, benchConfigSplit, openbsdInetdConfig, type BenchPorts } from './bench-config.js';
 import { findBinaries, firstConnection, live, startDaemon, type DaemonKind, type RunningDaemon } from './daemons.js';
 import { portBlock, udpFree } from './ports.js';
 import { factsTable, scenarioTable, type Cell, type DaemonFacts, type ScenarioRow } from './report.js';
@@ -164,36 +164,57 @@ async function runAll(kinds: readonly DaemonKind[], dir: string, tools: Tools, s
   }
 }
 
-/** Start-up, rate and reload with 1,000 services configured. */
+/** Start-up, rate and reload with 1,000 services configured, in one file and one file each. */
 async function runThousand(kind: DaemonKind, dir: string, tools: Tools, ports: BenchPorts, extra: readonly number[], hello: string, fact: DaemonFacts): Promise<DaemonFacts> {
+  const options = { ports, hello, serviceLog: join(dir, `thousand-${kind}-services.log`), extraPorts: extra };
   const conf = join(dir, `thousand-${kind}.conf`);
-  writeFileSync(conf, benchConfig({ ports, hello, serviceLog: join(dir, `thousand-${kind}-services.log`), extraPorts: extra }));
-  const d = startDaemon(kind, findBinaries(root), conf, dir);
+  writeFileSync(conf, benchConfig(options));
+  const last = extra[extra.length - 1]!;
+  let d = startDaemon(kind, findBinaries(root), conf, dir);
+  let measured: Omit<NonNullable<DaemonFacts['thousand']>, 'splitReloadMaxMs' | 'splitReloadConfirmed'>;
+  let peak: number;
   try {
-    const last = extra[extra.length - 1]!;
     const first = await firstConnection(d, '127.0.0.1', last);
     await new Promise((r) => setTimeout(r, 300));
     const idle = d.memory('VmRSS');
     const hello8 = (await runLoad(tools, 'close', '127.0.0.1', ports.hello, 8, SECONDS)).rate;
     const hello64 = (await runLoad(tools, 'close', '127.0.0.1', ports.hello, 64, SECONDS)).rate;
-    // Reload while daytime is under load: the longest connection is the accept stall.
-    const messages = join(dir, `${kind}-messages.log`);
-    const before = readText(messages).length;
-    const load = runLoad(tools, 'close', '127.0.0.1', ports.daytime, 8, 3);
-    await new Promise((r) => setTimeout(r, 1500));
-    d.child.kill('SIGHUP');
-    const during = await load;
-    const after = readText(messages).slice(before);
-    const reloadConfirmed = kind === 'xinetd-ts' ? /Reconfigured/.test(after) : /[Rr]econfig|readjust|Starting reconfiguration/.test(after);
-    const peak = d.memory('VmHWM');
+    const reload = await reloadStall(kind, d, dir, tools, ports);
+    measured = { firstConnectionMs: first, idleRssMb: idle, hello8, hello64, reloadMaxMs: reload.maxMs, reloadConfirmed: reload.confirmed };
+    peak = d.memory('VmHWM');
+  } finally {
+    await d.stop();
+  }
+  // The layout of /etc/xinetd.d: the main file has `includedir`, every service a file.
+  const split = join(dir, `thousand-${kind}-split.conf`);
+  writeFileSync(split, benchConfigSplit(options, join(dir, `thousand-${kind}.d`)));
+  d = startDaemon(kind, findBinaries(root), split, dir);
+  try {
+    await firstConnection(d, '127.0.0.1', last);
+    await new Promise((r) => setTimeout(r, 300));
+    const reload = await reloadStall(kind, d, dir, tools, ports);
+    peak = Math.max(peak, d.memory('VmHWM'));
     return {
       ...fact,
       peakRssMb: Math.max(fact.peakRssMb ?? 0, peak),
-      thousand: { firstConnectionMs: first, idleRssMb: idle, hello8, hello64, reloadMaxMs: during.maxms, reloadConfirmed },
+      thousand: { ...measured, splitReloadMaxMs: reload.maxMs, splitReloadConfirmed: reload.confirmed },
     };
   } finally {
     await d.stop();
   }
+}
+
+/** Reload while daytime is under load (8 clients): the longest connection is the accept stall. */
+async function reloadStall(kind: DaemonKind, d: RunningDaemon, dir: string, tools: Tools, ports: BenchPorts): Promise<{ maxMs: number; confirmed: boolean }> {
+  const messages = join(dir, `${kind}-messages.log`);
+  const before = readText(messages).length;
+  const load = runLoad(tools, 'close', '127.0.0.1', ports.daytime, 8, 3);
+  await new Promise((r) => setTimeout(r, 1500));
+  d.child.kill('SIGHUP');
+  const during = await load;
+  const after = readText(messages).slice(before);
+  const confirmed = kind === 'xinetd-ts' ? /Reconfigured/.test(after) : /[Rr]econfig|readjust|Starting reconfiguration/.test(after);
+  return { maxMs: during.maxms, confirmed };
 }
 
 /**

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseClassicConfig } from '../../core/config/xinetd-conf.js';
+import { parseClassicConfig, parseClassicConfigSliced } from '../../core/config/xinetd-conf.js';
 import type { Diagnostic, RawConfig, RawSection } from '../../core/config/raw.js';
 
 const fixtures = path.resolve(fileURLToPath(import.meta.url), '../../../../test/fixtures/conf');
@@ -322,6 +322,34 @@ describe('classic parser: include and includedir', () => {
       `error 1 ${path.join(d, 'subdir')} is not a regular file. It is being skipped.`,
     ]);
     assert.equal(cfg.files.length, 11);
+  });
+
+  it('the sliced parse of a reload gives the same result, and the event loop runs between entries and files', async () => {
+    const dir = tempDir();
+    for (let i = 0; i < 30; i++) write(dir, `conf.d/s${String(i).padStart(2, '0')}`, `service s${i}\n{\n\tport = ${7000 + i}\n}\n`);
+    write(dir, 'conf.d/nested', 'include ../extra\nservice n\n{\n\tbad line\n}\n');
+    write(dir, 'extra', 'include main\nservice extra\n{\n}\n');
+    const file = write(dir, 'main', 'defaults\n{\n\tinstances = 5\n}\nincludedir conf.d\nincludedir missing\nservice last\n{\n}\n');
+    const whole = parseClassicConfig(file);
+    let turns = 0;
+    let ticking = true;
+    const tick = () => {
+      turns++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    let breaths = 0;
+    const sliced = await parseClassicConfigSliced(file, () => {
+      breaths++;
+      return new Promise((resolve) => setImmediate(resolve));
+    });
+    ticking = false;
+    assert.deepEqual(sliced, whole);
+    assert.equal(whole.sections.length, 34);
+    assert.ok(diags(whole).some((d) => d.includes('Include loop')));
+    // A step after every entry and every file of the directory.
+    assert.ok(breaths >= 34, `${breaths} breaths`);
+    assert.ok(turns >= 30, `the event loop turned ${turns} times during the parse`);
   });
 
   it('reports an unreadable includedir', () => {
