@@ -93,6 +93,15 @@ function applyListOp(cur: ListTokens, entry: RawEntry, inDefaults: boolean): Lis
  * (reference 1.5), operator and arity rules (1.3), the error policy (1.4) and the post-parse
  * validation (1.8). Every diagnostic names file:line.
  */
+async function resolves(host: string): Promise<boolean> {
+  try {
+    await lookup(host);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Promise<ResolvedConfig> {
   const { registry, keys, netdb } = options;
   const diagnostics: Diagnostic[] = [...raw.diagnostics];
@@ -150,7 +159,14 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
               diag('warning', `Service defaults: attribute already set: ${entry.attr}`, entry.at);
               continue;
             }
-            defaultsValues.set(spec.name, parseValue(spec, entry.values, entry.at, undefined));
+            const value = parseValue(spec, entry.values, entry.at, undefined);
+            // A host name in the defaults' bind is resolved here, as xinetd parses it: a name
+            // that does not resolve is a value error of `defaults` (fatal at start), not an
+            // error of every service that inherits it.
+            if (spec.name === keys.bind.name && typeof value === 'string' && !isIP(value) && !(await resolves(value))) {
+              throw new AttributeError('bad address', 'error');
+            }
+            defaultsValues.set(spec.name, value);
           }
         } catch (e) {
           if (!(e instanceof AttributeError)) throw e;

@@ -86,6 +86,11 @@ test('a reload whose configuration cannot be read or is broken keeps the running
   assert.ok(why.endsWith(`[file=${conf}] [line=3]`), why);
   await d.waitForMessage(/ERROR: A fatal error was encountered while parsing the default section; keeping the running configuration$/);
   assert.equal((await exchange(port!)).toString(), '[steady]\n');
+  // The same for a defaults' bind that does not resolve (before, every service lost its socket).
+  const unresolvable = await reload(d, ['defaults\n{\n\tbind = no-such-host.invalid\n}\n', greeter('other', port!)].join('\n'), 3);
+  assert.match(unresolvable, /WARNING: reconfiguration failed$/);
+  assert.ok((await d.waitForMessage(/ERROR: bad address/)).endsWith(`[file=${conf}] [line=3]`));
+  assert.equal((await exchange(port!)).toString(), '[steady]\n');
 });
 
 test('relative include paths resolve against the including file, before and after a reload', async (t) => {

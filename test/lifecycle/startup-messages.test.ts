@@ -29,6 +29,21 @@ test('a value error in defaults: its cause and line are logged before the fatal 
   assert.ok(!lines.some((l) => /Started working/.test(l)));
 });
 
+test('a host name in the defaults\' bind that does not resolve is a value error of defaults: fatal, not a service error', async () => {
+  const dir = tempDir();
+  const conf = join(dir, 'xinetd.conf');
+  const messages = join(dir, 'messages.log');
+  // .invalid never resolves (RFC 6761).
+  writeFileSync(conf, `defaults\n{\n\tbind = no-such-host.invalid\n}\n${internal('echo', await freePort())}`);
+  const r = await runCli(['-dontfork', '-f', conf, '-filelog', messages]);
+  assert.equal(r.code, 1);
+  const lines = readFileSync(messages, 'utf8').split('\n');
+  const cause = lines.findIndex((l) => /ERROR: bad address \[file=.*xinetd\.conf\] \[line=3\]$/.test(l));
+  const fatal = lines.findIndex((l) => / ERROR: A fatal error was encountered while parsing the default section\./.test(l));
+  assert.ok(cause >= 0 && fatal === cause + 1, lines.join('\n'));
+  assert.ok(!lines.some((l) => /Started working|DISABLING SERVICE/.test(l)), lines.join('\n'));
+});
+
 test('a configuration file that cannot be read is reported in the -filelog too, exit 1', async () => {
   const dir = tempDir();
   const messages = join(dir, 'messages.log');
