@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 
 /** Set in the background daemon's environment: it is the detached half. */
-export const DETACHED_ENV = 'XINETD_TS_DETACHED';
+const DETACHED_ENV = 'XINETD_TS_DETACHED';
 
 const READY = 'ready';
 

@@ -88,11 +88,7 @@ function applyListOp(cur: ListTokens, entry: RawEntry, inDefaults: boolean): Lis
   return { tokens: [...cur.tokens, ...added.tokens], ats: [...cur.ats, ...added.ats] };
 }
 
-/**
- * Turn a RawConfig into validated, frozen ServiceConfigs: xinetd's two-moment defaults merge
- * (reference 1.5), operator and arity rules (1.3), the error policy (1.4) and the post-parse
- * validation (1.8). Every diagnostic names file:line.
- */
+/** Whether a host name resolves (a defaults' `bind`). */
 async function resolves(host: string): Promise<boolean> {
   try {
     await lookup(host);
@@ -102,6 +98,11 @@ async function resolves(host: string): Promise<boolean> {
   }
 }
 
+/**
+ * Turn a RawConfig into validated, frozen ServiceConfigs: xinetd's two-moment defaults merge
+ * (reference 1.5), operator and arity rules (1.3), the error policy (1.4) and the post-parse
+ * validation (1.8). Every diagnostic names file:line.
+ */
 export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Promise<ResolvedConfig> {
   const { registry, keys, netdb } = options;
   const diagnostics: Diagnostic[] = [...raw.diagnostics];
