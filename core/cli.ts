@@ -18,7 +18,8 @@ import { keepServingWhenStandardStreamsBreak } from './standard-streams.js';
 import { endOnUncaughtErrors } from './uncaught-errors.js';
 import { VERSION } from './version.js';
 
-function createDaemon(options: CliOptions, messages: 'foreground' | 'quiet'): Daemon {
+/** The daemon with its plugins; `reopenLog` lets go of the -filelog file (a reload does). */
+function createDaemon(options: CliOptions, messages: 'foreground' | 'quiet'): { daemon: Daemon; reopenLog: () => void } {
   const daemon = new Daemon({
     configFile: options.configFile === undefined ? undefined : resolve(options.configFile),
     inetdConf: options.inetdCompat ? resolve(options.inetdFile ?? '/etc/inetd.conf') : undefined,
@@ -32,9 +33,13 @@ function createDaemon(options: CliOptions, messages: 'foreground' | 'quiet'): Da
   // -syslog FACILITY); in the foreground stderr, plus syslog when -syslog is given.
   const useSyslogForDaemon = options.filelog === undefined && (messages !== 'foreground' || options.syslog !== undefined);
   for (const plugin of builtinPlugins({ syslogFacility: options.syslog, useSyslogForDaemon })) daemon.use(plugin);
-  if (options.filelog !== undefined) daemon.use(daemonFileLog({ file: options.filelog, debug: options.debug }));
-  else if (messages === 'foreground') daemon.use(daemonFileLog({ stream: process.stderr, debug: options.debug }));
-  return daemon;
+  let reopenLog: () => void = () => undefined;
+  if (options.filelog !== undefined) {
+    const log = daemonFileLog({ file: options.filelog, debug: options.debug });
+    daemon.use(log);
+    reopenLog = log.reopen;
+  } else if (messages === 'foreground') daemon.use(daemonFileLog({ stream: process.stderr, debug: options.debug }));
+  return { daemon, reopenLog };
 }
 
 async function runDaemon(options: CliOptions): Promise<number> {
@@ -43,7 +48,7 @@ async function runDaemon(options: CliOptions): Promise<number> {
     return startDetached([fileURLToPath(import.meta.url), ...process.argv.slice(2)], logHint);
   }
   process.umask(process.umask() | 0o022);
-  const daemon = createDaemon(options, options.dontfork ? 'foreground' : 'quiet');
+  const { daemon, reopenLog } = createDaemon(options, options.dontfork ? 'foreground' : 'quiet');
   // Signal handlers go in before anything else (Node's default for SIGUSR1 would open the
   // inspector); their work is serialized behind the start-up.
   let pidfileWritten = false;
@@ -73,6 +78,8 @@ async function runDaemon(options: CliOptions): Promise<number> {
   let quitting = false;
   const exit = (mode: 'term' | 'quit') => serial(() => shutdown(mode, 0));
   const reload = () => serial(async () => {
+    // A rotated -filelog (`mv`, then SIGHUP) gets the reload's messages already.
+    reopenLog();
     await daemon.reload();
     if (daemon.config!.services.length === 0 && !options.stayalive) {
       daemon.message('crit', 'No available services. Exiting');
@@ -164,11 +171,11 @@ async function main(argv: string[]): Promise<number> {
     const json = argv.includes('--json');
     const rest = argv.slice(1).filter((a) => a !== '--json');
     const { options } = parseCliOptions(rest);
-    const daemon = createDaemon(options, 'quiet');
+    const { daemon } = createDaemon(options, 'quiet');
     return runCheck(daemon, json, process.stdout);
   }
   if (argv[0] === 'explain') {
-    const make = (configFile: string | undefined) => createDaemon(parseCliOptions(configFile === undefined ? [] : ['-f', configFile]).options, 'quiet');
+    const make = (configFile: string | undefined) => createDaemon(parseCliOptions(configFile === undefined ? [] : ['-f', configFile]).options, 'quiet').daemon;
     return runExplain(argv.slice(1), make, process.stdout, process.stderr);
   }
   if (argv[0] === 'itox') {

@@ -29,9 +29,12 @@ export function formatDaemonLine(time: number, pid: number, level: DaemonLevel, 
  * plain write stream ended at its first error, and the daemon wrote nothing more for the rest of
  * its life. A disk that does not keep up holds at most FileSink's buffer.
  */
-export function daemonFileLog(options: { file?: string; stream?: NodeJS.WritableStream; debug: boolean }): XinetdPlugin {
+export function daemonFileLog(options: { file?: string; stream?: NodeJS.WritableStream; debug: boolean }): XinetdPlugin & { reopen(): void } {
+  let file: FileSink | undefined;
   return {
     name: 'xinetd-ts:daemon-log',
+    /** A reload lets go of the file first (xinetd keeps writing to it, renamed or not). */
+    reopen: () => file?.reopen(),
     apply(daemon: Daemon) {
       let out: { write(line: string): void } | undefined;
       if (options.file === '/dev/stderr' || options.file === '/dev/stdout') {
@@ -50,7 +53,7 @@ export function daemonFileLog(options: { file?: string; stream?: NodeJS.Writable
             if (level !== 'error') sink.write(formatDaemonLine(Date.now(), process.pid, level, text, ''));
           },
         });
-        out = sink;
+        out = file = sink;
         daemon.hooks.close.tapPromise('xinetd-ts:daemon-log', () => sink.close());
       } else if (options.stream) {
         const stream = options.stream;

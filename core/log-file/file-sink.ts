@@ -158,6 +158,20 @@ export class FileSink {
     });
   }
 
+  /**
+   * Let go of the file: the records written so far go out to it, the next one opens the path
+   * again. After `mv log log.1`, the new records go to a new `log`.
+   */
+  reopen(): void {
+    const stream = this.#stream;
+    if (this.#closed || !stream) return;
+    this.#flush();
+    this.#stream = undefined;
+    this.#sizes = undefined;
+    this.#writing = false;
+    stream.end();
+  }
+
   async close(): Promise<void> {
     this.#flush();
     this.#closed = true;

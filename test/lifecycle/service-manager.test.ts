@@ -169,3 +169,40 @@ test('the SysV init script starts, reports status with the state dump, reloads, 
   assert.match(failed.stdout, /failed/);
   assert.equal(existsSync(pidfile), false);
 });
+
+test('the logrotate example rotates the -filelog and a FILE log: after its SIGHUP the daemon writes to new files', async (t) => {
+  const dir = tempDir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const [greet, cat] = await freePorts(2);
+  const log = join(dir, 'services.log');
+  const messages = join(dir, 'messages.log');
+  writeFileSync(join(dir, 'xinetd.conf'), config(log, greet!, cat!));
+  const pidfile = join(dir, 'xinetd-ts.pid');
+  const started = await run(CLI, ['-f', join(dir, 'xinetd.conf'), '-filelog', messages, '-pidfile', pidfile]);
+  assert.equal(started.code, 0, started.stderr);
+  const pid = Number(readFileSync(pidfile, 'utf8'));
+  t.after(() => {
+    if (alive(pid)) process.kill(pid, 'SIGKILL');
+  });
+  assert.equal((await exchange(greet!)).toString(), 'hello\n');
+  await waitForLine(log, /START: hello /);
+
+  const rotation = readFileSync(join(SYSTEM, 'xinetd-ts.logrotate'), 'utf8')
+    .replace('/var/log/xinetd-ts.log /var/log/xinetd-services.log', `${messages} ${log}`)
+    .replaceAll('/run/xinetd-ts.pid', pidfile);
+  const conf = join(dir, 'logrotate.conf');
+  writeFileSync(conf, rotation);
+  const rotated = await run('logrotate', ['-f', '-s', join(dir, 'logrotate.state'), conf], { ms: 20_000 });
+  assert.equal(rotated.code, 0, rotated.stdout + rotated.stderr);
+  // delaycompress: the first generation stays plain.
+  assert.match(readFileSync(`${messages}.1`, 'utf8'), /Started working: 2 available services/);
+  assert.match(readFileSync(`${log}.1`, 'utf8'), /START: hello /);
+  // The reload's own messages already go to the new file, and so do the next records.
+  await waitForLine(messages, /Reconfigured: new=0 old=2 dropped=0/);
+  assert.equal((await exchange(greet!)).toString(), 'hello\n');
+  await waitForLine(log, /START: hello /);
+  assert.doesNotMatch(readFileSync(`${messages}.1`, 'utf8'), /Reconfigured/);
+  assert.equal(readFileSync(`${log}.1`, 'utf8').match(/START: hello /g)?.length, 1);
+  process.kill(pid, 'SIGTERM');
+  await waitForGone(pid);
+});
