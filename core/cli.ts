@@ -12,6 +12,7 @@ import type { ResolvedConfig } from './config/resolve.js';
 import { daemonFileLog } from './daemon-log.js';
 import { isDetachedHalf, reportReady, reportStartError, startDetached } from './detach.js';
 import { ignoreStraySignals } from './ignored-signals.js';
+import { nameProcess } from './process-name.js';
 import { setLongInterval } from './long-timer.js';
 import { systemErrorText } from './system-error-text.js';
 import { keepServingWhenStandardStreamsBreak } from './standard-streams.js';
@@ -48,6 +49,7 @@ async function runDaemon(options: CliOptions): Promise<number> {
     return startDetached([fileURLToPath(import.meta.url), ...process.argv.slice(2)], logHint);
   }
   process.umask(process.umask() | 0o022);
+  nameProcess();
   const { daemon, reopenLog } = createDaemon(options, options.dontfork ? 'foreground' : 'quiet');
   // Signal handlers go in before anything else (Node's default for SIGUSR1 would open the
   // inspector); their work is serialized behind the start-up.

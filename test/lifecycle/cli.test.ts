@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli } from '../helpers/cli.js';
 import { CLI, startDaemon, tempDir } from '../helpers/daemon.js';
-import { alive, exitOf, fixture, freePorts, streamService, waitForGone } from '../helpers/e2e.js';
+import { alive, exitOf, fixture, freePorts, run, streamService, waitForGone } from '../helpers/e2e.js';
 import { exchange } from '../helpers/net.js';
 import { waitFor, waitForLine } from '../helpers/wait.js';
 
@@ -67,6 +67,11 @@ test('without -dontfork the command returns once the detached daemon serves', as
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   assert.equal(Number(fields[3]), pid, 'session leader');
   assert.equal(Number(fields[4]), 0, 'no controlling terminal');
+  // Found by name as xinetd is (pgrep -x, killall), the command line kept for ps.
+  assert.equal(readFileSync(`/proc/${pid}/comm`, 'utf8'), 'xinetd-ts\n');
+  const pgrep = await run('pgrep', ['-x', 'xinetd-ts']);
+  assert.ok(pgrep.stdout.split('\n').includes(String(pid)), pgrep.stdout);
+  assert.match(readFileSync(`/proc/${pid}/cmdline`, 'latin1'), /\0-pidfile\0/);
   process.kill(pid, 'SIGTERM');
   await waitForGone(pid);
   assert.equal(existsSync(pidfile), false, 'the pid file is removed on exit');
