@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { CLI, ROOT, tempDir } from '../helpers/daemon.js';
 import { alive, freePorts, hold, pidOf, run, streamService, waitForGone, loggingDefaults } from '../helpers/e2e.js';
 import { exchange } from '../helpers/net.js';
@@ -22,6 +22,17 @@ function config(log: string, greet: number, cat: number): string {
     streamService('cat', cat, '/bin/cat', ['bind = 127.0.0.1']);
 }
 
+/** A temp directory with a configuration (hello and cat services) and the paths the tests use. */
+async function setUp(t: TestContext) {
+  const dir = tempDir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const [greet, cat] = await freePorts(2);
+  const log = join(dir, 'services.log');
+  const conf = join(dir, 'xinetd.conf');
+  writeFileSync(conf, config(log, greet, cat));
+  return { dir, greet: greet, cat: cat, log, conf, messages: join(dir, 'messages.log'), pidfile: join(dir, 'xinetd-ts.pid'), defaults: join(dir, 'default') };
+}
+
 /** The [Service] settings of a unit file (one value per key; the last one wins, as in systemd). */
 function serviceSection(unit: string): Map<string, string> {
   const settings = new Map<string, string>();
@@ -35,16 +46,9 @@ function serviceSection(unit: string): Map<string, string> {
 }
 
 test('the systemd unit passes systemd-analyze; its ExecStart returns with the daemon serving and PIDFile written, ExecReload reloads, KillSignal leaves servers running', async (t) => {
-  const dir = tempDir();
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const [greet, cat] = await freePorts(2);
-  const log = join(dir, 'services.log');
-  const messages = join(dir, 'messages.log');
-  writeFileSync(join(dir, 'xinetd.conf'), config(log, greet!, cat!));
-  const pidfile = join(dir, 'xinetd-ts.pid');
-  const defaults = join(dir, 'default');
+  const { dir, greet, cat, log, conf, messages, pidfile, defaults } = await setUp(t);
   // The options file, as /etc/default/xinetd-ts would hold them.
-  writeFileSync(defaults, `XINETD_TS_OPTS="-stayalive -f ${join(dir, 'xinetd.conf')} -filelog ${messages}"\n`);
+  writeFileSync(defaults, `XINETD_TS_OPTS="-stayalive -f ${conf} -filelog ${messages}"\n`);
   const unit = readFileSync(join(SYSTEM, 'xinetd-ts.service'), 'utf8')
     .replaceAll(INSTALLED, CLI)
     .replaceAll('/run/xinetd-ts.pid', pidfile)
@@ -70,7 +74,7 @@ test('the systemd unit passes systemd-analyze; its ExecStart returns with the da
     if (alive(pid)) process.kill(pid, 'SIGKILL');
   });
   assert.equal(alive(pid), true);
-  assert.equal((await exchange(greet!)).toString(), 'hello\n');
+  assert.equal((await exchange(greet)).toString(), 'hello\n');
 
   // ExecReload with $MAINPID.
   const reload = s.get('ExecReload')!.replace('$MAINPID', String(pid)).split(/\s+/);
@@ -79,7 +83,7 @@ test('the systemd unit passes systemd-analyze; its ExecStart returns with the da
 
   // KillSignal (with KillMode=process): the daemon ends, a running server is left alone.
   assert.equal(s.get('KillMode'), 'process');
-  const session = await hold(cat!);
+  const session = await hold(cat);
   t.after(() => session.end());
   session.socket.write('still here\n');
   await session.expect(/^still here\n$/);
@@ -96,15 +100,7 @@ test('the systemd unit passes systemd-analyze; its ExecStart returns with the da
 });
 
 test('the SysV init script starts, reports status with the state dump, reloads, restarts and stops the daemon; a failed start fails', async (t) => {
-  const dir = tempDir();
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const [greet, cat] = await freePorts(2);
-  const log = join(dir, 'services.log');
-  const messages = join(dir, 'messages.log');
-  const conf = join(dir, 'xinetd.conf');
-  writeFileSync(conf, config(log, greet!, cat!));
-  const pidfile = join(dir, 'xinetd-ts.pid');
-  const defaults = join(dir, 'default');
+  const { dir, greet, cat, conf, messages, pidfile, defaults } = await setUp(t);
   const dump = join(dir, 'xinetd.dump');
   writeFileSync(defaults, `XINETD_TS_OPTS="-f ${conf} -filelog ${messages} -dumpfile ${dump}"\n`);
   // The script's four paths, pointed into the test's directory.
@@ -126,7 +122,7 @@ test('the SysV init script starts, reports status with the state dump, reloads, 
   const started = await initd('start');
   assert.equal(started.code, 0, started.stdout + started.stderr);
   pid = Number(readFileSync(pidfile, 'utf8'));
-  assert.equal((await exchange(greet!)).toString(), 'hello\n');
+  assert.equal((await exchange(greet)).toString(), 'hello\n');
   // Already running: success, and still the same daemon.
   assert.equal((await initd('start')).code, 0);
   assert.equal(Number(readFileSync(pidfile, 'utf8')), pid);
@@ -140,7 +136,7 @@ test('the SysV init script starts, reports status with the state dump, reloads, 
   await waitForLine(messages, new RegExp(`xinetd\\[${pid}\\]: NOTICE: Reconfigured: new=0 old=2 dropped=0`));
 
   // Restart: the old daemon has ended (SIGQUIT) before the new one binds the same ports.
-  const session = await hold(cat!);
+  const session = await hold(cat);
   t.after(() => session.end());
   session.socket.write('kept\n');
   await session.expect(/^kept\n$/);
@@ -150,7 +146,7 @@ test('the SysV init script starts, reports status with the state dump, reloads, 
   pid = Number(readFileSync(pidfile, 'utf8'));
   assert.notEqual(pid, oldPid);
   assert.equal(alive(oldPid), false);
-  assert.equal((await exchange(greet!)).toString(), 'hello\n');
+  assert.equal((await exchange(greet)).toString(), 'hello\n');
   session.socket.write('across the restart\n');
   await session.expect(/^kept\nacross the restart\n$/);
   session.end();
@@ -171,35 +167,29 @@ test('the SysV init script starts, reports status with the state dump, reloads, 
 });
 
 test('the logrotate example rotates the -filelog and a FILE log: after its SIGHUP the daemon writes to new files', async (t) => {
-  const dir = tempDir();
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const [greet, cat] = await freePorts(2);
-  const log = join(dir, 'services.log');
-  const messages = join(dir, 'messages.log');
-  writeFileSync(join(dir, 'xinetd.conf'), config(log, greet!, cat!));
-  const pidfile = join(dir, 'xinetd-ts.pid');
-  const started = await run(CLI, ['-f', join(dir, 'xinetd.conf'), '-filelog', messages, '-pidfile', pidfile]);
+  const { dir, greet, log, conf, messages, pidfile } = await setUp(t);
+  const started = await run(CLI, ['-f', conf, '-filelog', messages, '-pidfile', pidfile]);
   assert.equal(started.code, 0, started.stderr);
   const pid = Number(readFileSync(pidfile, 'utf8'));
   t.after(() => {
     if (alive(pid)) process.kill(pid, 'SIGKILL');
   });
-  assert.equal((await exchange(greet!)).toString(), 'hello\n');
+  assert.equal((await exchange(greet)).toString(), 'hello\n');
   await waitForLine(log, /START: hello /);
 
   const rotation = readFileSync(join(SYSTEM, 'xinetd-ts.logrotate'), 'utf8')
     .replace('/var/log/xinetd-ts.log /var/log/xinetd-services.log', `${messages} ${log}`)
     .replaceAll('/run/xinetd-ts.pid', pidfile);
-  const conf = join(dir, 'logrotate.conf');
-  writeFileSync(conf, rotation);
-  const rotated = await run('logrotate', ['-f', '-s', join(dir, 'logrotate.state'), conf], { ms: 20_000 });
+  const rotateConf = join(dir, 'logrotate.conf');
+  writeFileSync(rotateConf, rotation);
+  const rotated = await run('logrotate', ['-f', '-s', join(dir, 'logrotate.state'), rotateConf], { ms: 20_000 });
   assert.equal(rotated.code, 0, rotated.stdout + rotated.stderr);
   // delaycompress: the first generation stays plain.
   assert.match(readFileSync(`${messages}.1`, 'utf8'), /Started working: 2 available services/);
   assert.match(readFileSync(`${log}.1`, 'utf8'), /START: hello /);
   // The reload's own messages already go to the new file, and so do the next records.
   await waitForLine(messages, /Reconfigured: new=0 old=2 dropped=0/);
-  assert.equal((await exchange(greet!)).toString(), 'hello\n');
+  assert.equal((await exchange(greet)).toString(), 'hello\n');
   await waitForLine(log, /START: hello /);
   assert.doesNotMatch(readFileSync(`${messages}.1`, 'utf8'), /Reconfigured/);
   assert.equal(readFileSync(`${log}.1`, 'utf8').match(/START: hello /g)?.length, 1);
