@@ -33,7 +33,7 @@ import { cosmiconfig, type Loader } from 'cosmiconfig';
 import { XinetdError } from '../errors.js';
 import type { Diagnostic, Operator, PluginSpec, RawConfig, RawEntry, RawSection, SourceLocation } from './raw.js';
 import { assertRegularFileSync } from '../regular-file.js';
-import { createClassicSink, includeClassicDir, includeClassicFile, parseClassicConfig, type ClassicSink } from './xinetd-conf.js';
+import { createClassicSink, drain, includeDirSteps, includeFileSteps, parseClassicConfig, parseClassicConfigSliced, type ClassicSink, type Steps } from './xinetd-conf.js';
 
 export type StructuredScalar = string | number | boolean;
 export type StructuredValue = StructuredScalar | readonly StructuredScalar[];
@@ -72,8 +72,11 @@ const TOP_LEVEL_KEYS = new Set(['defaults', 'services', 'include', 'includedir',
  * Loads `file` (classic syntax unless it looks like a structured file), or searches
  * `searchFrom` (default: cwd). Resolves to undefined when a search finds nothing.
  */
-export async function loadStructuredConfig(options: { searchFrom?: string; file?: string }): Promise<RawConfig | undefined> {
-  if (options.file !== undefined && isClassicFile(options.file)) return parseClassicConfig(options.file);
+export async function loadStructuredConfig(options: { searchFrom?: string; file?: string; breathe?: () => Promise<void> | undefined }): Promise<RawConfig | undefined> {
+  const { breathe } = options;
+  if (options.file !== undefined && isClassicFile(options.file)) {
+    return breathe ? parseClassicConfigSliced(options.file, breathe) : parseClassicConfig(options.file);
+  }
   const explorer = cosmiconfig(MODULE_NAME, {
     searchPlaces: [...SEARCH_PLACES],
     cache: false,
@@ -92,7 +95,10 @@ export async function loadStructuredConfig(options: { searchFrom?: string; file?
     });
   }
   if (result === null) return undefined;
-  return convertStructured(result.config, path.resolve(result.filepath));
+  const conversion = startConversion(result.config, path.resolve(result.filepath));
+  if (breathe) for (let step = conversion.steps.next(); !step.done; step = conversion.steps.next()) await breathe();
+  else drain(conversion.steps);
+  return conversion.result();
 }
 
 /** `.conf`, no extension, or any extension cosmiconfig has no loader for => classic syntax. */
@@ -129,30 +135,42 @@ interface Context {
 
 /** Converts an already loaded structured configuration (exported for tests and tools). */
 export function convertStructured(config: unknown, file: string): RawConfig {
+  const conversion = startConversion(config, file);
+  drain(conversion.steps);
+  return conversion.result();
+}
+
+/** The conversion as steps: included classic files are read one step each (a reload breathes between them). */
+function startConversion(config: unknown, file: string): { steps: Steps; result: () => RawConfig } {
   const sink = createClassicSink();
   sink.files.push(file);
   sink.stack.push(realPathOr(file));
   const ctx: Context = { file, sink, plugins: [], locate: locator(file) };
-  if (config === undefined || config === null) {
-    warn(ctx, `${file}: the configuration is empty`, []);
-  } else if (!isRecord(config)) {
-    error(ctx, `${file}: $: expected an object`, []);
-  } else {
-    convertTopLevel(ctx, config);
+  function* steps(): Steps {
+    if (config === undefined || config === null) {
+      warn(ctx, `${file}: the configuration is empty`, []);
+    } else if (!isRecord(config)) {
+      error(ctx, `${file}: $: expected an object`, []);
+    } else {
+      yield* convertTopLevel(ctx, config);
+    }
   }
-  return { sections: sink.sections, diagnostics: sink.diagnostics, files: sink.files, plugins: ctx.plugins, source: file };
+  return {
+    steps: steps(),
+    result: () => ({ sections: sink.sections, diagnostics: sink.diagnostics, files: sink.files, plugins: ctx.plugins, source: file }),
+  };
 }
 
-function convertTopLevel(ctx: Context, config: Record<string, unknown>): void {
+function* convertTopLevel(ctx: Context, config: Record<string, unknown>): Steps {
   for (const key of Object.keys(config)) {
     if (!TOP_LEVEL_KEYS.has(key)) warn(ctx, `${ctx.file}: unknown top-level key "${key}" ignored`, [key]);
   }
   if (config.defaults !== undefined) convertDefaults(ctx, config.defaults);
   for (const [index, target] of pathList(ctx, config.include, 'include').entries()) {
-    includeClassicFile(ctx.sink, target, ctx.locate(listPath('include', config.include, index)));
+    yield* includeFileSteps(ctx.sink, target, ctx.locate(listPath('include', config.include, index)));
   }
   for (const [index, target] of pathList(ctx, config.includedir, 'includedir').entries()) {
-    includeClassicDir(ctx.sink, target, ctx.locate(listPath('includedir', config.includedir, index)));
+    yield* includeDirSteps(ctx.sink, target, ctx.locate(listPath('includedir', config.includedir, index)));
   }
   if (config.services !== undefined) convertServices(ctx, config.services);
   if (config.plugins !== undefined) convertPlugins(ctx, config.plugins);

@@ -20,22 +20,23 @@ export function isStructured(file: string): boolean {
  * or a cosmiconfig search from the cwd, or /etc/xinetd.conf; then inetd.conf if asked.
  */
 /** cosmiconfig (and the YAML and JSON parsers it pulls in) is loaded only when a structured file is read or searched for. */
-async function loadStructured(options: { file?: string; searchFrom?: string }): Promise<RawConfig | undefined> {
+async function loadStructured(options: { file?: string; searchFrom?: string; breathe?: () => Promise<void> | undefined }): Promise<RawConfig | undefined> {
   const { loadStructuredConfig } = await import('./cosmiconfig.js');
   return loadStructuredConfig(options);
 }
 
 export async function loadConfiguration(options: { file?: string; inetdConf?: string; sliceMs?: number }): Promise<RawConfig> {
-  // A reload parses xinetd.conf and its includes in slices (one file of /etc/xinetd.d per
-  // service, 1,000 of them, take ~80 ms to read).
+  // A reload reads the configuration and its includes in slices (one file of /etc/xinetd.d per
+  // service, 1,000 of them, take ~40-80 ms to read).
   const breather = options.sliceMs === undefined ? undefined : new Breather(options.sliceMs);
-  const classic = (file: string) => (breather ? parseClassicConfigSliced(file, () => breather.breathe()) : parseClassicConfig(file));
+  const breathe = breather ? () => breather.breathe() : undefined;
+  const classic = (file: string) => (breathe ? parseClassicConfigSliced(file, breathe) : parseClassicConfig(file));
   let raw: RawConfig | undefined;
   if (options.file) {
     const file = resolve(options.file);
-    raw = isStructured(file) ? await loadStructured({ file }) : await classic(file);
+    raw = isStructured(file) ? await loadStructured({ file, breathe }) : await classic(file);
   } else {
-    raw = await loadStructured({ searchFrom: process.cwd() });
+    raw = await loadStructured({ searchFrom: process.cwd(), breathe });
   }
   raw ??= await classic(DEFAULT_CONFIG);
   if (options.inetdConf && existsSync(options.inetdConf)) {

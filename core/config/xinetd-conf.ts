@@ -46,10 +46,10 @@ export function createClassicSink(): ClassicSink {
  * The parse, as steps: each yield comes after an entry or an included file, where a caller that
  * must keep serving (a reload) may let the event loop run.
  */
-type Steps = Generator<void, void, void>;
+export type Steps = Generator<void, void, void>;
 
 /** Runs steps to their end, synchronously. */
-function drain(steps: Steps): void {
+export function drain(steps: Steps): void {
   for (let step = steps.next(); !step.done; step = steps.next());
 }
 
@@ -328,12 +328,8 @@ function operatorOf(token: string): Operator | undefined {
 // ---------------------------------------------------------------------------------------------
 // include / includedir
 
-/** Parses `file` in place as an included configuration file (non-fatal on failure). */
-export function includeClassicFile(sink: ClassicSink, file: string, at: SourceLocation): void {
-  drain(includeFileSteps(sink, file, at));
-}
-
-function* includeFileSteps(sink: ClassicSink, file: string, at: SourceLocation): Steps {
+/** Parses `file` in place as an included configuration file (non-fatal on failure), as steps. */
+export function* includeFileSteps(sink: ClassicSink, file: string, at: SourceLocation): Steps {
   const real = realPathOr(file);
   if (sink.stack.includes(real)) {
     report(sink, 'error', `Include loop: ${file} is already being read; skipped`, at);
@@ -359,12 +355,8 @@ function* includeFileSteps(sink: ClassicSink, file: string, at: SourceLocation):
   yield* withStack(sink, file, textSteps(text, file, sink));
 }
 
-/** Parses the eligible files of `dir` in byte order (reference §1.2). */
-export function includeClassicDir(sink: ClassicSink, dir: string, at: SourceLocation): void {
-  drain(includeDirSteps(sink, dir, at));
-}
-
-function* includeDirSteps(sink: ClassicSink, dir: string, at: SourceLocation): Steps {
+/** Parses the eligible files of `dir` in byte order (reference §1.2), as steps (one a file). */
+export function* includeDirSteps(sink: ClassicSink, dir: string, at: SourceLocation): Steps {
   let names: string[];
   try {
     names = readdirSync(dir);

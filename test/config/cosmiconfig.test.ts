@@ -219,6 +219,27 @@ describe('loadStructuredConfig: values', () => {
   });
 });
 
+describe('loadStructuredConfig: sliced for a reload', () => {
+  it('an includedir of classic files gives the same result, and the event loop runs between the files', async () => {
+    const dir = tempDir();
+    for (let i = 0; i < 20; i++) write(dir, `conf.d/s${String(i).padStart(2, '0')}`, `service s${i}\n{\n\tport = ${7000 + i}\n}\n`);
+    const file = write(dir, 'xinetd-ts.json', JSON.stringify({ defaults: { instances: 5 }, includedir: 'conf.d', services: [{ name: 'last', port: 9 }] }));
+    const whole = await loadStructuredConfig({ file });
+    let turns = 0;
+    let ticking = true;
+    const tick = () => {
+      turns++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const sliced = await loadStructuredConfig({ file, breathe: () => new Promise((resolve) => setImmediate(resolve)) });
+    ticking = false;
+    assert.deepEqual(sliced, whole);
+    assert.equal(whole?.sections.length, 22);
+    assert.ok(turns >= 20, `the event loop turned ${turns} times`);
+  });
+});
+
 describe('loadStructuredConfig: file selection and reloads', () => {
   it('delegates .conf and extension-less files to the classic parser', async () => {
     const dir = tempDir();
