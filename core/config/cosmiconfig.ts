@@ -33,7 +33,7 @@ import { cosmiconfig, type Loader } from 'cosmiconfig';
 import { XinetdError } from '../errors.js';
 import type { Diagnostic, Operator, PluginSpec, RawConfig, RawEntry, RawSection, SourceLocation } from './raw.js';
 import { assertRegularFileSync } from '../regular-file.js';
-import { createClassicSink, drain, includeDirSteps, includeFileSteps, parseClassicConfig, parseClassicConfigSliced, type ClassicSink, type Steps } from './xinetd-conf.js';
+import { breatheThrough, createClassicSink, drain, includeDirSteps, includeFileSteps, parseClassicConfig, parseClassicConfigSliced, type ClassicSink, type Steps } from './xinetd-conf.js';
 
 export type StructuredScalar = string | number | boolean;
 export type StructuredValue = StructuredScalar | readonly StructuredScalar[];
@@ -96,7 +96,7 @@ export async function loadStructuredConfig(options: { searchFrom?: string; file?
   }
   if (result === null) return undefined;
   const conversion = startConversion(result.config, path.resolve(result.filepath));
-  if (breathe) for (let step = conversion.steps.next(); !step.done; step = conversion.steps.next()) await breathe();
+  if (breathe) await breatheThrough(conversion.steps, breathe);
   else drain(conversion.steps);
   return conversion.result();
 }

@@ -53,6 +53,11 @@ export function drain(steps: Steps): void {
   for (let step = steps.next(); !step.done; step = steps.next());
 }
 
+/** Runs steps to their end, awaiting `breathe()` after each (core/config/breather.ts). */
+export async function breatheThrough(steps: Steps, breathe: () => Promise<void> | undefined): Promise<void> {
+  for (let step = steps.next(); !step.done; step = steps.next()) await breathe();
+}
+
 /** Parses the main configuration file; throws XI_ERR_CONFIG_UNREADABLE if it cannot be read. */
 export function parseClassicConfig(mainFile: string): RawConfig {
   const { sink, steps, result } = startParse(mainFile);
@@ -67,7 +72,7 @@ export function parseClassicConfig(mainFile: string): RawConfig {
  */
 export async function parseClassicConfigSliced(mainFile: string, breathe: () => Promise<void> | undefined): Promise<RawConfig> {
   const { sink, steps, result } = startParse(mainFile);
-  for (let step = steps.next(); !step.done; step = steps.next()) await breathe();
+  await breatheThrough(steps, breathe);
   return result(sink);
 }
 
