@@ -4,6 +4,7 @@
  * expects; the init script driven through Debian's start-stop-daemon and LSB functions.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -156,6 +157,18 @@ test('the SysV init script starts, reports status with the state dump, reloads, 
   await waitForGone(pid);
   assert.equal(existsSync(pidfile), false);
   assert.equal((await initd('status')).code, 3, 'LSB: not running');
+
+  // A stale pid file naming another live process: not taken for the daemon (its name differs).
+  const stranger = spawn('sleep', ['30'], { stdio: 'ignore' });
+  t.after(() => stranger.kill());
+  writeFileSync(pidfile, `${stranger.pid}\n`);
+  assert.equal((await initd('start')).code, 0);
+  pid = Number(readFileSync(pidfile, 'utf8'));
+  assert.notEqual(pid, stranger.pid);
+  assert.equal((await exchange(greet)).toString(), 'hello\n');
+  assert.equal((await initd('stop')).code, 0);
+  await waitForGone(pid);
+  assert.equal(stranger.exitCode, null, 'the other process was not signalled');
 
   // A configuration the daemon cannot start with: start fails, with the reason on stderr.
   writeFileSync(defaults, `XINETD_TS_OPTS="-f ${join(dir, 'missing.conf')} -filelog ${messages}"\n`);
