@@ -56,7 +56,8 @@ test('the systemd unit passes systemd-analyze; its ExecStart returns with the da
     .replaceAll('/etc/default/xinetd-ts', defaults);
   const unitFile = join(dir, 'xinetd-ts.service');
   writeFileSync(unitFile, unit);
-  const verify = await run('systemd-analyze', ['verify', unitFile], { ms: 20_000 });
+  // --man=no: the pages the unit names (xinetd-ts(8), xinetd.conf(5)) are installed with the packages, not here.
+  const verify = await run('systemd-analyze', ['verify', '--man=no', unitFile], { ms: 20_000 });
   assert.equal(verify.code, 0, verify.stdout + verify.stderr);
   assert.equal(verify.stderr.trim(), '');
 
