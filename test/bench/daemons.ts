@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
-import { shebangNodeOptions } from '../helpers/cli-node-options.js';
+import { shebangEnv, shebangNodeOptions } from '../helpers/cli-node-options.js';
 
 export type DaemonKind = 'xinetd-ts' | 'xinetd' | 'openbsd-inetd';
 
@@ -98,7 +98,7 @@ export function startDaemon(kind: DaemonKind, bin: DaemonBinaries, config: strin
     const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
     // BENCH_DAEMON_OUT: a file for its stdout and stderr (what `--trace-gc` prints, say).
     const out = process.env.BENCH_DAEMON_OUT ? openSync(process.env.BENCH_DAEMON_OUT, 'a') : 'ignore';
-    child = spawn(process.execPath, [...shebangNodeOptions(cli), ...extra, cli, '-dontfork', '-f', config, '-filelog', messages], { ...options, stdio: ['ignore', out, out] });
+    child = spawn(process.execPath, [...shebangNodeOptions(cli), ...extra, cli, '-dontfork', '-f', config, '-filelog', messages], { ...options, env: shebangEnv(cli), stdio: ['ignore', out, out] });
     if (typeof out === 'number') closeSync(out);
   } else if (kind === 'xinetd') {
     child = spawn(bin.xinetd!, ['-dontfork', '-f', config, '-filelog', messages, '-pidfile', join(dir, 'xinetd.pid')], options);

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { shebangNodeOptions } from './cli-node-options.js';
+import { shebangEnv, shebangNodeOptions } from './cli-node-options.js';
 import { readLines, waitForLine } from './wait.js';
 
 /** The repository root (tests run from dist/test/...). */
@@ -67,7 +67,7 @@ export async function startDaemon(config: string | ((paths: { dir: string; log: 
   const [command, ...rest] = [...(options.wrapper?.(dir) ?? []), ...argv];
   const child = spawn(command!, rest, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: options.env ?? process.env,
+    env: shebangEnv(CLI, options.env ?? process.env),
   });
   let err = '';
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));

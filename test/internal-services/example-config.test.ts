@@ -14,8 +14,12 @@ const PORTS = { echo: 7007, discard: 7009, daytime: 7013, chargen: 7019, time: 7
 async function npmStart(uid: number | undefined) {
   const script = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
   assert.match(script, /-f docs\/examples\/xinetd\.conf/);
-  const [cmd, ...args] = script.split(/\s+/);
+  // Leading NAME=VALUE words are the command's environment, as sh takes them.
+  const words = script.split(/\s+/);
+  const assignments = words.filter((w, i) => words.slice(0, i + 1).every((x) => /^[A-Z_]+=/.test(x)));
+  const [cmd, ...args] = words.slice(assignments.length);
   assert.equal(cmd, 'node');
+  const env = { ...process.env, ...Object.fromEntries(assignments.map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)])) };
   // As `npm start > out 2> err` would: /dev/stdout and /dev/stderr are files the user can open.
   // (Node's 'pipe' stdio is a socket, which /dev/stdout cannot be opened on.)
   const dir = tempDir();
@@ -25,7 +29,7 @@ async function npmStart(uid: number | undefined) {
   const [outFd, errFd] = [openSync(outFile, 'a'), openSync(errFile, 'a')];
   // Files the daemon's user owns, as the shell would have created them for that user.
   for (const f of [outFile, errFile]) chownSync(f, uid ?? 0, uid ?? 0);
-  const child = spawn(process.execPath, args, { cwd: ROOT, uid, gid: uid, stdio: ['ignore', outFd, errFd] });
+  const child = spawn(process.execPath, args, { cwd: ROOT, uid, gid: uid, env, stdio: ['ignore', outFd, errFd] });
   closeSync(outFd);
   closeSync(errFd);
   const read = (f: string) => {

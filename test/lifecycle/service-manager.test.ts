@@ -77,6 +77,9 @@ test('the systemd unit passes systemd-analyze; its ExecStart returns with the da
   });
   assert.equal(alive(pid), true);
   assert.equal((await exchange(greet)).toString(), 'hello\n');
+  // The command's #! line sets the daemon's memory settings (docs/performance.md, "Memory").
+  assert.ok(readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes('MALLOC_ARENA_MAX=2'));
+  assert.ok(readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').includes('--max-semi-space-size=4'));
 
   // ExecReload with $MAINPID.
   const reload = s.get('ExecReload')!.replace('$MAINPID', String(pid)).split(/\s+/);

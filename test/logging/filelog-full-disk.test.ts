@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { shebangNodeOptions } from '../helpers/cli-node-options.js';
+import { shebangEnv, shebangNodeOptions } from '../helpers/cli-node-options.js';
 import { CLI, tempDir } from '../helpers/daemon.js';
 import { freePort } from '../helpers/net.js';
 import { readLines, waitFor, waitForLine } from '../helpers/wait.js';
@@ -22,7 +22,7 @@ test('-filelog on a full disk: the loss is said on stderr, and the messages come
   writeFileSync(conf, `service daytime\n{\n\ttype = INTERNAL UNLISTED\n\tsocket_type = stream\n\twait = no\n\tport = ${port}\n\tbind = 127.0.0.1\n}\n`);
   const filelog = join(dir, 'full', 'messages.log');
   const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mkdir -p "$0/full" && mount -t tmpfs -o size=64k tmpfs "$0/full" && exec "$@"', dir,
-    process.execPath, ...shebangNodeOptions(CLI), CLI, '-dontfork', '-f', conf, '-filelog', filelog], { stdio: ['ignore', 'ignore', 'pipe'] });
+    process.execPath, ...shebangNodeOptions(CLI), CLI, '-dontfork', '-f', conf, '-filelog', filelog], { stdio: ['ignore', 'ignore', 'pipe'], env: shebangEnv(CLI) });
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
   const exited = once(child, 'exit');
