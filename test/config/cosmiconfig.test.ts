@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadStructuredConfig } from '../../core/config/cosmiconfig.js';
+import { turnsDuring, yieldEveryStep } from '../helpers/event-loop.js';
 import { parseClassicConfig } from '../../core/config/xinetd-conf.js';
 import type { RawConfig } from '../../core/config/raw.js';
 
@@ -225,15 +226,7 @@ describe('loadStructuredConfig: sliced for a reload', () => {
     for (let i = 0; i < 20; i++) write(dir, `conf.d/s${String(i).padStart(2, '0')}`, `service s${i}\n{\n\tport = ${7000 + i}\n}\n`);
     const file = write(dir, 'xinetd-ts.json', JSON.stringify({ defaults: { instances: 5 }, includedir: 'conf.d', services: [{ name: 'last', port: 9 }] }));
     const whole = await loadStructuredConfig({ file });
-    let turns = 0;
-    let ticking = true;
-    const tick = () => {
-      turns++;
-      if (ticking) setImmediate(tick);
-    };
-    setImmediate(tick);
-    const sliced = await loadStructuredConfig({ file, breathe: () => new Promise((resolve) => setImmediate(resolve)) });
-    ticking = false;
+    const { result: sliced, turns } = await turnsDuring(() => loadStructuredConfig({ file, breathe: yieldEveryStep }));
     assert.deepEqual(sliced, whole);
     assert.equal(whole?.sections.length, 22);
     assert.ok(turns >= 20, `the event loop turned ${turns} times`);

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseClassicConfig, parseClassicConfigSliced } from '../../core/config/xinetd-conf.js';
 import type { Diagnostic, RawConfig, RawSection } from '../../core/config/raw.js';
+import { turnsDuring, yieldEveryStep } from '../helpers/event-loop.js';
 
 const fixtures = path.resolve(fileURLToPath(import.meta.url), '../../../../test/fixtures/conf');
 
@@ -331,19 +332,11 @@ describe('classic parser: include and includedir', () => {
     write(dir, 'extra', 'include main\nservice extra\n{\n}\n');
     const file = write(dir, 'main', 'defaults\n{\n\tinstances = 5\n}\nincludedir conf.d\nincludedir missing\nservice last\n{\n}\n');
     const whole = parseClassicConfig(file);
-    let turns = 0;
-    let ticking = true;
-    const tick = () => {
-      turns++;
-      if (ticking) setImmediate(tick);
-    };
-    setImmediate(tick);
     let breaths = 0;
-    const sliced = await parseClassicConfigSliced(file, () => {
+    const { result: sliced, turns } = await turnsDuring(() => parseClassicConfigSliced(file, () => {
       breaths++;
-      return new Promise((resolve) => setImmediate(resolve));
-    });
-    ticking = false;
+      return yieldEveryStep();
+    }));
     assert.deepEqual(sliced, whole);
     assert.equal(whole.sections.length, 34);
     assert.ok(diags(whole).some((d) => d.includes('Include loop')));
