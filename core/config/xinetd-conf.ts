@@ -60,9 +60,9 @@ export async function breatheThrough(steps: Steps, breathe: () => Promise<void> 
 
 /** Parses the main configuration file; throws XI_ERR_CONFIG_UNREADABLE if it cannot be read. */
 export function parseClassicConfig(mainFile: string): RawConfig {
-  const { sink, steps, result } = startParse(mainFile);
+  const { steps, result } = startParse(mainFile);
   drain(steps);
-  return result(sink);
+  return result();
 }
 
 /**
@@ -71,12 +71,12 @@ export function parseClassicConfig(mainFile: string): RawConfig {
  * does not keep the daemon from accepting meanwhile.
  */
 export async function parseClassicConfigSliced(mainFile: string, breathe: () => Promise<void> | undefined): Promise<RawConfig> {
-  const { sink, steps, result } = startParse(mainFile);
+  const { steps, result } = startParse(mainFile);
   await breatheThrough(steps, breathe);
-  return result(sink);
+  return result();
 }
 
-function startParse(mainFile: string): { sink: ClassicSink; steps: Steps; result: (sink: ClassicSink) => RawConfig } {
+function startParse(mainFile: string): { steps: Steps; result: () => RawConfig } {
   const file = path.resolve(mainFile);
   let text: string;
   try {
@@ -89,9 +89,8 @@ function startParse(mainFile: string): { sink: ClassicSink; steps: Steps; result
   const sink = createClassicSink();
   sink.files.push(file);
   return {
-    sink,
     steps: withStack(sink, file, textSteps(text, file, sink)),
-    result: (done) => ({ sections: done.sections, diagnostics: done.diagnostics, files: done.files, plugins: [], source: file }),
+    result: () => ({ sections: sink.sections, diagnostics: sink.diagnostics, files: sink.files, plugins: [], source: file }),
   };
 }
 
