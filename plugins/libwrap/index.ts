@@ -65,8 +65,9 @@ export default definePlugin((options: LibwrapOptions = {}) => ({
     };
 
     daemon.hooks.checkService.tap(PLUGIN_NAME, (service, report) => {
-      // tcp RPC services carry NOLIBWRAP from the core's resolution, as in xinetd.
-      if (service.flags.has('NOLIBWRAP') || service.origin === 'inetd') return;
+      // tcp RPC services and inetd.conf servers carry NOLIBWRAP from the configuration, as in
+      // xinetd; inetd.conf internal entries do not, and are checked.
+      if (service.flags.has('NOLIBWRAP')) return;
       daemonNames.set(service, libwrapDaemonName(service, service.values.get(libwrap), daemon.inProcessOwner(service) !== undefined));
       for (const path of [allowPath, denyPath]) {
         const table = checkTimeTable(path);
