@@ -32,6 +32,13 @@ export interface RawSection {
   readonly unclosed?: Diagnostic;
   /** Where the entry came from: the classic files or the inetd.conf compatibility layer. */
   readonly origin?: 'xinetd' | 'inetd';
+  /**
+   * How many of the configuration's diagnostics were reported before this entry was read. The
+   * resolver reports those first and this entry's own after them, so messages come in the
+   * files' order as xinetd's do (an `includedir`'s lines between the entries around it).
+   * Without it, every diagnostic read so far comes first.
+   */
+  readonly diagnosticsBefore?: number;
 }
 
 export type DiagnosticLevel = 'error' | 'warning' | 'notice' | 'info' | 'debug';

@@ -105,7 +105,12 @@ async function resolves(host: string): Promise<boolean> {
  */
 export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Promise<ResolvedConfig> {
   const { registry, keys, netdb } = options;
-  const diagnostics: Diagnostic[] = [...raw.diagnostics];
+  const diagnostics: Diagnostic[] = [];
+  // The reader's diagnostics go in between the entries' own, in the files' order.
+  let readerReported = 0;
+  const reportReaderDiagnostics = (upTo = raw.diagnostics.length) => {
+    for (; readerReported < upTo; readerReported++) diagnostics.push(raw.diagnostics[readerReported]!);
+  };
   const skipped: SkippedService[] = [];
   const plugins = pluginSpecsOf(raw);
   let fatal = false;
@@ -132,6 +137,7 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
   const breather = options.sliceMs === undefined ? undefined : new Breather(options.sliceMs);
   for (const section of raw.sections) {
     await breather?.breathe();
+    reportReaderDiagnostics(section.diagnosticsBefore);
     if (section.kind === 'defaults') {
       for (const entry of section.entries) {
         const spec = specOf(entry.attr);
@@ -182,6 +188,7 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
     }
     drafts.push(startService(section));
   }
+  reportReaderDiagnostics();
 
   function startService(section: RawSection): Draft {
     const draft: Draft = { section, values: new Map(), lists: new Map(), fromDefaults: new Set(), errors: 0, disabled: false };

@@ -265,7 +265,7 @@ function parseService(cursor: LineCursor, line: Line, sink: ClassicSink): void {
     sink.diagnostics.push(unclosedEntry(cursor, name));
     return;
   }
-  const section = { kind: 'service' as const, name, entries: body.entries, at: line.at, origin: 'xinetd' as const };
+  const section = { kind: 'service' as const, name, entries: body.entries, at: line.at, origin: 'xinetd' as const, diagnosticsBefore: sink.diagnostics.length };
   if (body.kind === 'syntax') {
     // The resolver reports `broken` (and then `unclosed`) unless an earlier `disable = yes`
     // silenced the entry.
@@ -290,7 +290,7 @@ function parseDefaults(cursor: LineCursor, line: Line, sink: ClassicSink, alread
     report(sink, 'error', 'incomplete entry', cursor.end);
     return false;
   }
-  sink.sections.push({ kind: 'defaults', name: '', entries: body.entries, at: line.at, origin: 'xinetd' });
+  sink.sections.push({ kind: 'defaults', name: '', entries: body.entries, at: line.at, origin: 'xinetd', diagnosticsBefore: sink.diagnostics.length });
   if (body.kind === 'closed') return true;
   // xinetd keeps what came before the bad line, then falls back to the top level, where the
   // rest of the entry is garbage; a later `defaults` entry is then still accepted.
@@ -371,9 +371,10 @@ export function* includeDirSteps(sink: ClassicSink, dir: string, at: SourceLocat
   for (const name of sortBytewise(names.filter(isIncludable))) {
     const file = path.join(dir, name);
     const kind = fileKind(file);
-    // xinetd's words and level (ERROR) for a sub-directory and for a dangling link.
+    // xinetd's words and level (ERROR) for a sub-directory and for a dangling link; the first
+    // names only the file (no [file=] [line=]), as xinetd 2.3.15 logs it.
     if (kind === 'regular') yield* includeFileSteps(sink, file, at);
-    else if (kind === 'other') report(sink, 'error', `${file} is not a regular file. It is being skipped.`, at);
+    else if (kind === 'other') sink.diagnostics.push({ level: 'error', message: `${file} is not a regular file. It is being skipped.` });
     else report(sink, 'error', `Unable to stat includedir file ${file}`, at);
     yield;
   }

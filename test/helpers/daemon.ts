@@ -49,6 +49,11 @@ export interface StartOptions {
    * the temp dir; it must exec, so the child's pid stays the daemon's.
    */
   readonly wrapper?: (dir: string) => readonly string[];
+  /**
+   * Run this real xinetd binary instead of xinetd-ts, on the same files (the differential tests):
+   * it has no -dumpfile (its dump is /var/run/xinetd.dump) and needs its -filelog file to exist.
+   */
+  readonly xinetd?: string;
 }
 
 export async function startDaemon(config: string | ((paths: { dir: string; log: string }) => string), options: StartOptions = {}): Promise<RunningDaemon> {
@@ -63,7 +68,10 @@ export async function startDaemon(config: string | ((paths: { dir: string; log: 
   const confPath = join(dir, options.configName ?? 'xinetd.conf');
   const text = typeof config === 'function' ? config({ dir, log: serviceLog }) : config;
   writeFileSync(confPath, text);
-  const argv = [process.execPath, ...shebangNodeOptions(CLI), CLI, '-dontfork', '-f', confPath, '-filelog', messages, '-dumpfile', dumpFile, ...(options.args ?? [])];
+  if (options.xinetd) writeFileSync(messages, '');
+  const argv = options.xinetd
+    ? [options.xinetd, '-dontfork', '-f', confPath, '-filelog', messages, '-pidfile', join(dir, 'xinetd.pid'), ...(options.args ?? [])]
+    : [process.execPath, ...shebangNodeOptions(CLI), CLI, '-dontfork', '-f', confPath, '-filelog', messages, '-dumpfile', dumpFile, ...(options.args ?? [])];
   const [command, ...rest] = [...(options.wrapper?.(dir) ?? []), ...argv];
   const child = spawn(command!, rest, {
     stdio: ['ignore', 'pipe', 'pipe'],

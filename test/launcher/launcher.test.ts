@@ -388,8 +388,9 @@ test('a pool of two launcher processes shares the starts and survives losing one
 });
 
 test('a crowded pool queues starts on its first process', { timeout: 60000 }, async () => {
-  // A window of a minute makes "recent" independent of this machine's speed.
-  const pool = await Launcher.start({ processes: 2, recentMs: 60_000 });
+  // A window of a minute makes "recent" independent of this machine's speed; so does a minute
+  // for "stalled" (on a loaded host the first process can be silent for 10 ms with starts in flight).
+  const pool = await Launcher.start({ processes: 2, recentMs: 60_000, stalledMs: 60_000 });
   const servers: Promise<RunningServer>[] = [];
   let script = 'echo $$; exec sleep 30';
   const { server, port } = await listener((s) => {

@@ -186,8 +186,24 @@ test('includedir: a sub-directory and a dangling link are ERRORs in xinetd words
   try {
     const text = readFileSync(d.messages, 'utf8');
     assert.match(text, /ERROR: Unable to stat includedir file .*\/xinetd\.d\/nrpe \[file=.*\/xinetd\.conf\] \[line=1\]$/m);
-    assert.match(text, /ERROR: .*\/xinetd\.d\/old is not a regular file\. It is being skipped\./);
+    // xinetd names no file:line for this one (the message names the file).
+    assert.match(text, /ERROR: .*\/xinetd\.d\/old is not a regular file\. It is being skipped\.$/m);
     assert.match(text, /Started working: 1 available service$/m);
+  } finally {
+    await d.stop();
+  }
+});
+
+test('configuration messages come in the files\' order, an included file\'s between the entries around its include', async () => {
+  const ports = [await freePort(), await freePort()];
+  const d = await startDaemon((p) => `${internal('echo', ports[0]!, '\tinstances = many\n')}includedir ${p.dir}/xinetd.d\n` +
+    internal('daytime', ports[1]!, '\tno_such_attribute = 1\n'), { files: { 'xinetd.d/chargen': internal('chargen', 1, '\tinstances = lots\n') } });
+  try {
+    const text = readFileSync(d.messages, 'utf8');
+    const order = [/Number of instances is invalid: many/, /Reading included configuration file: .*xinetd\.d\/chargen/,
+      /Number of instances is invalid: lots/, /bad service attribute: no_such_attribute/, /Started working: 1 available service$/]
+      .map((pattern) => text.split('\n').findIndex((l) => pattern.test(l)));
+    assert.ok(order.every((at, i) => at >= 0 && (i === 0 || at > order[i - 1]!)), text);
   } finally {
     await d.stop();
   }

@@ -1,0 +1,346 @@
+/**
+ * The drop-in promise checked against the reference itself: each scenario runs Debian's xinetd and
+ * then xinetd-ts on the same configuration text, ports and client actions, and the records they
+ * write (the service log, and the daemon's own messages where a scenario compares them) must be
+ * the same lines once times, pids and temporary paths are masked. Log analysers (fail2ban,
+ * logwatch) read exactly these lines. .ci/run installs xinetd; without it these tests fail.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { fixture, freePorts, hold, service, streamService } from '../helpers/e2e.js';
+import { datagram, exchange } from '../helpers/net.js';
+import { readLines, waitFor } from '../helpers/wait.js';
+
+const XINETD = '/usr/sbin/xinetd';
+
+interface Scenario {
+  /** The configuration, given the scenario's ports and the daemon's temporary directory. */
+  readonly config: (ports: readonly number[], paths: { dir: string; log: string }) => string;
+  readonly ports: number;
+  /** Files written into the temporary directory first. */
+  readonly files?: Record<string, string>;
+  /** What the clients do; resolves once every record they cause has been written. */
+  readonly act: (ports: readonly number[], d: RunningDaemon) => Promise<void>;
+  /** Compare the daemon's messages (-filelog) too, not only the service log. */
+  readonly messages?: boolean;
+  /**
+   * The service log xinetd-ts must write, given xinetd's: where compatibility.md lists a
+   * deliberate difference the scenario runs into. Default: the same lines.
+   */
+  readonly expected?: (reference: string[]) => string[];
+  /** The same for the daemon's messages. */
+  readonly expectedMessages?: (reference: string[]) => string[];
+  /** Compare the service logs as sets: records of concurrent sessions whose order is a race. */
+  readonly unordered?: boolean;
+}
+
+interface Records {
+  readonly log: string[];
+  readonly messages: string[];
+}
+
+/** Times, pids, durations and the temporary directory masked; the version banner dropped. */
+function masked(lines: readonly string[], dir: string): string[] {
+  return lines
+    .filter((l) => !/ started with .* options compiled in\.$/.test(l))
+    .map((l) => l
+      .split(dir).join('DIR')
+      .replace(/^\d\d\/\d\d\/\d\d@\d\d:\d\d:\d\d/, 'TIME')
+      .replace(/xinetd\[\d+\]/, 'xinetd[PID]')
+      .replace(/pid=[1-9]\d*/g, 'pid=PID')
+      .replace(/ server \d+$/, ' server PID')
+      .replace(/duration=\d+/g, 'duration=N'));
+}
+
+async function recordsOf(s: Scenario, ports: readonly number[], xinetd?: string): Promise<Records> {
+  const d = await startDaemon((paths) => s.config(ports, paths), { files: s.files, ...(xinetd ? { xinetd } : {}) });
+  try {
+    await s.act(ports, d);
+  } finally {
+    await d.stop();
+  }
+  if (s.messages) await d.waitForMessage(/Exiting\.\.\./);
+  return { log: masked(await d.logLines(), d.dir), messages: s.messages ? masked(await readLines(d.messages), d.dir) : [] };
+}
+
+/** Runs the scenario on xinetd, then on xinetd-ts, on the same ports; both must write the same. */
+async function sameRecords(s: Scenario): Promise<Records> {
+  assert.ok(existsSync(XINETD), `${XINETD} is needed (apt-get install xinetd; .ci/run does)`);
+  const ports = await freePorts(s.ports);
+  const reference = await recordsOf(s, ports, XINETD);
+  const ours = await recordsOf(s, ports);
+  const expected = { log: s.expected?.(reference.log) ?? reference.log, messages: s.expectedMessages?.(reference.messages) ?? reference.messages };
+  const order = (r: Records) => (s.unordered ? { ...r, log: [...r.log].sort() } : r);
+  assert.deepEqual(order(ours), order(expected));
+  return reference;
+}
+
+/**
+ * compatibility.md, "Address and libwrap checks of forked services run in the child": xinetd
+ * logs START before such a FAIL and the child's EXIT after it; xinetd-ts refuses before launching.
+ */
+function refusedBeforeLaunch(lines: readonly string[]): string[] {
+  const out = [...lines];
+  for (let i = 0; i < out.length; i++) {
+    const refusal = / FAIL: (\S+) (address|libwrap) /.exec(out[i]!);
+    if (!refusal) continue;
+    let start = i - 1;
+    while (start >= 0 && !out[start]!.includes(` START: ${refusal[1]} `)) start--;
+    const exit = out.findIndex((l, k) => k > i && l.includes(` EXIT: ${refusal[1]} `));
+    assert.ok(start >= 0 && exit >= 0, `xinetd wraps a child's refusal in START and EXIT: ${out.join('\n')}`);
+    out.splice(exit, 1);
+    out.splice(start, 1);
+    i -= 1;
+  }
+  return out;
+}
+
+/**
+ * compatibility.md, "A server killed by a reload ... is logged `EXIT: ID status=0`, then `unknown
+ * child process N died`": xinetd-ts logs the status the server really ended with.
+ */
+function killedByReload(id: string): { expected: (lines: string[]) => string[]; expectedMessages: (lines: string[]) => string[] } {
+  return {
+    expected: (lines) => lines.map((l) => (l.includes(` EXIT: ${id} status=0 `) ? l.replace('status=0', 'signal=9') : l)),
+    // xinetd also sends its signal again when the server has not died by its next look (a race).
+    expectedMessages: (lines) => lines.filter((l, i) => !/unknown child process \d+ died$/.test(l) && !(l.includes(': Sending signal') && l === lines[i - 1])),
+  };
+}
+
+/**
+ * compatibility.md, "Stream echo, discard, chargen (and tcpmux) fork a child per connection" and
+ * redirect: served in the daemon, so their records show pid=0 where xinetd shows its child's, and
+ * status=0 where xinetd's child was killed by SIGPIPE writing to a client that had left.
+ */
+function servedInProcess(...ids: string[]): (lines: readonly string[]) => string[] {
+  return (lines) => lines.map((l) => (ids.some((id) => l.includes(`: ${id} `)) ? l.replace('pid=PID', 'pid=0').replace('signal=13', 'status=0') : l));
+}
+
+/** `defaults` as a sysadmin's: every success and failure field that needs no ident server. */
+function defaults(log: string, extra: readonly string[] = []): string {
+  return `defaults\n{\n\tlog_type = FILE ${log}\n\tlog_on_success = PID HOST EXIT DURATION\n\tlog_on_failure = HOST ATTEMPT\n${extra.map((l) => `\t${l}\n`).join('')}}\n`;
+}
+
+function internal(name: string, port: number, socketType: 'stream' | 'dgram', extra: readonly string[] = []): string {
+  return service(name, ['type = INTERNAL UNLISTED', `id = ${name}-${socketType}`, `socket_type = ${socketType}`, `wait = ${socketType === 'dgram' ? 'yes' : 'no'}`, 'bind = 127.0.0.1', `port = ${port}`, ...extra]);
+}
+
+/** Wait until the service log has `n` lines matching `pattern`. */
+function logged(d: RunningDaemon, pattern: RegExp, n = 1): Promise<string[]> {
+  return waitFor(`${n} x ${pattern} in ${d.serviceLog}`, async () => {
+    const hits = (await d.logLines()).filter((l) => pattern.test(l));
+    return hits.length >= n ? hits : undefined;
+  }, { file: d.serviceLog });
+}
+
+/** An access_times window that excludes the current time (and the next hour). */
+function closedWindow(): string {
+  const h = (new Date().getHours() + 12) % 24;
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(h)}:00-${two(h)}:30`;
+}
+
+describe('the same records as xinetd 2.3.15 (run side by side)', () => {
+  it('spawned servers: START and EXIT with status, signal, duration', async () => {
+    const records = await sameRecords({
+      ports: 3,
+      config: ([a, b, c], { log }) => defaults(log) +
+        streamService('args', a!, fixture('args.sh'), ['server_args = one two']) +
+        streamService('three', b!, fixture('exit-with.sh'), ['server_args = status 3']) +
+        streamService('killed', c!, fixture('exit-with.sh'), ['server_args = signal KILL']),
+      act: async ([a, b, c], d) => {
+        assert.equal((await exchange(a!)).toString(), '[one]\n[two]\n');
+        await logged(d, /EXIT: args/);
+        await exchange(b!);
+        await logged(d, /EXIT: three/);
+        await exchange(c!);
+        await logged(d, /EXIT: killed/);
+      },
+    });
+    assert.equal(records.log.length, 6, records.log.join('\n'));
+  });
+
+  it('a dgram wait = yes server', async () => {
+    await sameRecords({
+      ports: 1,
+      config: ([a], { log }) => defaults(log) +
+        service('reply', ['type = UNLISTED', 'socket_type = dgram', 'protocol = udp', 'wait = yes', 'user = nobody', 'bind = 127.0.0.1', `port = ${a}`, `server = ${fixture('udp-reply.sh')}`]),
+      act: async ([a], d) => {
+        assert.match((await datagram(a!, 'one')).toString(), /^reply \d+ one$/);
+        await logged(d, /EXIT: reply/);
+        assert.match((await datagram(a!, 'two')).toString(), /^reply \d+ two$/);
+        await logged(d, /EXIT: reply/, 2);
+      },
+    });
+  });
+
+  it('each log_on_success and log_on_failure field alone, and none', async () => {
+    const fields = ['HOST', 'PID', 'EXIT', 'DURATION', ''];
+    const records = await sameRecords({
+      ports: fields.length + 2,
+      config: (p, { log }) => `defaults\n{\n\tlog_type = FILE ${log}\n}\n` +
+        fields.map((f, i) => streamService(`ok${f || 'none'}`, p[i]!, fixture('args.sh'), [`log_on_success = ${f}`])).join('') +
+        streamService('attempt', p[fields.length]!, fixture('args.sh'), ['only_from = 127.0.0.2', 'log_on_failure = ATTEMPT']) +
+        streamService('nofail', p[fields.length + 1]!, fixture('args.sh'), [`access_times = ${closedWindow()}`, 'log_on_failure =']),
+      act: async (p, d) => {
+        // A service that logs nothing is followed by one that does: its records would come first.
+        for (const [i, f] of fields.entries()) {
+          await exchange(p[i]!);
+          if (f !== '') await logged(d, new RegExp(`ok${f}`));
+        }
+        await exchange(p[fields.length]!);
+        await logged(d, /FAIL: attempt/);
+        await exchange(p[fields.length + 1]!);
+        await exchange(p[0]!);
+        await logged(d, /okHOST/, 2);
+      },
+    });
+    assert.ok(records.log.length >= 5, records.log.join('\n'));
+  });
+
+  it('access refusals: only_from, no_access, access_times', async () => {
+    const records = await sameRecords({
+      ports: 3,
+      expected: refusedBeforeLaunch,
+      config: ([a, b, c], { log }) => defaults(log) +
+        streamService('from', a!, fixture('args.sh'), ['only_from = 127.0.0.2']) +
+        streamService('noaccess', b!, fixture('args.sh'), ['no_access = 127.0.0.0/8']) +
+        streamService('times', c!, fixture('args.sh'), [`access_times = ${closedWindow()}`]),
+      act: async ([a, b, c], d) => {
+        assert.equal((await exchange(a!)).toString(), '');
+        await logged(d, /FAIL: from/);
+        await exchange(a!, undefined, { localAddress: '127.0.0.2' });
+        await logged(d, /EXIT: from/);
+        await exchange(b!);
+        await logged(d, /FAIL: noaccess/);
+        await exchange(c!);
+        await logged(d, /FAIL: times/);
+      },
+    });
+    assert.ok(records.log.some((l) => l.includes('FAIL: times time')), records.log.join('\n'));
+  });
+
+  it('instances and per_source reached', async () => {
+    await sameRecords({
+      ports: 2,
+      config: ([a, b], { log }) => defaults(log) +
+        streamService('one', a!, '/bin/cat', ['instances = 1']) +
+        streamService('persrc', b!, '/bin/cat', ['per_source = 1']),
+      act: async ([a, b], d) => {
+        const first = await hold(a!);
+        first.socket.write('x\n');
+        await first.expect(/x/);
+        // The limit refuses at once (FAIL service_limit); the connection is closed unserved.
+        const second = await hold(a!);
+        await second.closed();
+        assert.equal(second.received(), '');
+        await logged(d, /FAIL: one/);
+        first.end();
+        await logged(d, /EXIT: one/);
+        const mine = await hold(b!);
+        mine.socket.write('x\n');
+        await mine.expect(/x/);
+        const refused = await hold(b!);
+        await refused.closed();
+        assert.equal(refused.received(), '');
+        await logged(d, /FAIL: persrc/);
+        const other = await hold(b!, '127.0.0.1', '127.0.0.2');
+        other.socket.write('w\n');
+        await other.expect(/w/);
+        other.end();
+        mine.end();
+        await logged(d, /EXIT: persrc/, 2);
+      },
+    });
+  });
+
+  it('internal services over stream and dgram', async () => {
+    await sameRecords({
+      ports: 7,
+      expected: servedInProcess('echo-stream', 'discard-stream', 'chargen-stream'),
+      config: (p, { log }) => defaults(log) +
+        internal('daytime', p[0]!, 'stream') + internal('time', p[1]!, 'stream') + internal('echo', p[2]!, 'stream') +
+        internal('discard', p[3]!, 'stream') + internal('chargen', p[4]!, 'stream') +
+        internal('echo', p[5]!, 'dgram') + internal('daytime', p[6]!, 'dgram'),
+      act: async (p, d) => {
+        // daytime and time are answered by xinetd itself too: a START and no EXIT.
+        await exchange(p[0]!);
+        await logged(d, /START: daytime-stream/);
+        await exchange(p[1]!);
+        await logged(d, /START: time-stream/);
+        assert.equal((await exchange(p[2]!, 'hello\n', { endAfterSend: true })).toString(), 'hello\n');
+        await logged(d, /EXIT: echo-stream/);
+        await exchange(p[3]!, 'gone\n', { endAfterSend: true });
+        await logged(d, /EXIT: discard-stream/);
+        const chargen = await hold(p[4]!);
+        await chargen.expect(/!/);
+        chargen.end();
+        await logged(d, /EXIT: chargen-stream/);
+        assert.equal((await datagram(p[5]!, 'ping', { host: '127.0.0.1' })).toString(), 'ping');
+        await logged(d, /echo-dgram/);
+        await datagram(p[6]!, 'x', { host: '127.0.0.1' });
+        await logged(d, /START: daytime-dgram/);
+      },
+    });
+  });
+
+  it('redirect, with TRAFFIC', async () => {
+    await sameRecords({
+      ports: 2,
+      expected: servedInProcess('front'),
+      // The proxy's and the target's ends are logged as each process ends: a race in xinetd.
+      unordered: true,
+      // xinetd wants `user` (compatibility.md: not needed here) and TRAFFIC only where redirect is.
+      config: ([front, back], { log }) => defaults(log) +
+        service('front', ['type = UNLISTED', 'socket_type = stream', 'wait = no', 'user = nobody', `port = ${front}`,
+          `redirect = 127.0.0.1 ${back}`, 'log_on_success += TRAFFIC']) +
+        streamService('back', back!, '/bin/cat'),
+      act: async ([front], d) => {
+        // No half-close: xinetd's redirect would tear both directions down (compatibility.md).
+        const client = await hold(front!);
+        client.socket.write('through\n');
+        await client.expect(/through\n/);
+        client.end();
+        await logged(d, /EXIT: front/);
+        await logged(d, /EXIT: back/);
+      },
+    });
+  });
+
+  it('the daemon\'s messages for configuration errors, includedir, a reload and the exit', async () => {
+    const conf = (first: number, second: number, log: string, dir: string) => defaults(log) +
+      streamService('kept', first, '/bin/cat', ['no_such_attribute = 1', 'instances = many']) +
+      streamService('changed', second, '/bin/cat') +
+      'service broken\n{\n\tsocket_type = stream\n\tport 5\n}\n' +
+      `includedir ${dir}/xinetd.d\n`;
+    const records = await sameRecords({
+      ports: 3,
+      messages: true,
+      ...killedByReload('changed'),
+      files: {
+        // includedir skips names with a dot or ending in ~; the others are read in name order.
+        'xinetd.d/b-bad': 'service bad\n{\n\tsocket_type = stream\n\twait = perhaps\n}\n',
+        'xinetd.d/a.dpkg-old': 'garbage\n',
+        'xinetd.d/c~': 'garbage\n',
+        'xinetd.d/sub/d': 'garbage\n',
+      },
+      config: ([a, b], { log, dir }) => conf(a!, b!, log, dir),
+      act: async ([a, b], d) => {
+        // A session of the service the reload removes: its server is signalled.
+        const session = await hold(b!);
+        session.socket.write('x\n');
+        await session.expect(/x/);
+        writeFileSync(join(d.dir, 'xinetd.conf'), conf(a!, b!, d.serviceLog, d.dir).replace('service changed', 'service renamed'));
+        d.signal('SIGHUP');
+        await d.waitForMessage(/Reconfigured/);
+        await session.closed();
+        await logged(d, /EXIT: changed/);
+      },
+    });
+    assert.ok(records.messages.some((l) => l.includes('[file=DIR/xinetd.conf] [line=')), records.messages.join('\n'));
+    assert.ok(records.messages.some((l) => l.includes('[file=DIR/xinetd.d/b-bad] [line=')), records.messages.join('\n'));
+  });
+});
