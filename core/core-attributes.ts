@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { AttributeError, type AttributeKey, type AttributeRegistry } from './config/attributes.js';
+import type { NetDb } from './netdb.js';
 import type { SocketType } from './service-config.js';
 
 export const CORE = 'core';
@@ -56,7 +57,8 @@ const bindSpec = (name: string) => ({
   },
 });
 
-export function defineCoreAttributes(registry: AttributeRegistry): CoreKeys {
+/** `netdb` gives the current generation's tables (a protocol is looked up as its line is read, as in xinetd). */
+export function defineCoreAttributes(registry: AttributeRegistry, netdb: () => NetDb): CoreKeys {
   for (const [name, description] of [
     ['REUSE', 'Accepted for compatibility; SO_REUSEADDR is always set.'],
     ['IPv4', 'Listen on an IPv4 socket.'],
@@ -111,7 +113,10 @@ export function defineCoreAttributes(registry: AttributeRegistry): CoreKeys {
     }),
     protocol: registry.define({
       name: 'protocol', owner: CORE, arity: 1, where: 'service',
-      parse: (v) => v[0]!.toLowerCase(),
+      parse(v) {
+        if (!netdb().hasProtocol(v[0]!)) throw new AttributeError(`Protocol ${v[0]} not in /etc/protocols`);
+        return v[0]!.toLowerCase();
+      },
       doc: { values: 'tcp | udp (a name from /etc/protocols)', default: 'inferred from socket_type', description: 'Transport protocol.' },
     }),
     wait: registry.define({

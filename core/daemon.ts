@@ -112,7 +112,7 @@ export class Daemon extends EventEmitter {
   constructor(options: DaemonOptions = {}) {
     super();
     this.options = options;
-    this.keys = defineCoreAttributes(this.attributes);
+    this.keys = defineCoreAttributes(this.attributes, () => this.#netdb);
     stampRefusals(this.hooks.authorize);
     stampRefusals(this.hooks.limit);
     for (const hook of [this.hooks.accept, this.hooks.authorize, this.hooks.limit, this.hooks.decided, this.hooks.prepare, this.hooks.launch, this.hooks.ready]) nameTapErrors(hook);

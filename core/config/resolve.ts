@@ -390,20 +390,21 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
     const flags = new Set((v.get(keys.flags.name) as ReadonlySet<string> | undefined) ?? []);
     let socketType = v.get(keys.socketType.name) as SocketType | undefined;
     let protocol = v.get(keys.protocol.name) as string | undefined;
-    if (protocol && !netdb.hasProtocol(protocol)) {
-      report.error(`Protocol ${protocol} not in /etc/protocols`);
-      return undefined;
-    }
     if (!socketType && protocol === 'tcp') socketType = 'stream';
     if (!socketType && protocol === 'udp') socketType = 'dgram';
     if (!protocol && socketType === 'stream') protocol = 'tcp';
     if (!protocol && socketType === 'dgram') protocol = 'udp';
-    for (const required of [keys.socketType, keys.wait]) {
-      if (!v.has(required.name) && !(required === keys.socketType && socketType)) {
-        report.error(`Service ${id} missing attribute ${required.name} - DISABLING`);
-        return undefined;
-      }
-    }
+    // Every missing one, in xinetd's order (a protocol is missing when the socket type names
+    // none); an internal service without a socket type is one xinetd does not know.
+    const internal = types.has('INTERNAL');
+    const missing = [
+      ...(v.has(keys.wait.name) ? [] : [keys.wait.name]),
+      ...(socketType || internal ? [] : [keys.socketType.name]),
+      ...(protocol || internal ? [] : [keys.protocol.name]),
+    ];
+    for (const attr of missing) report.error(`Service ${id} missing attribute ${attr} - DISABLING`);
+    if (internal && !socketType) report.error(`No such internal service: ${name}/Unknown socket type - DISABLING`);
+    if (missing.length > 0 || !socketType) return undefined;
     if (socketType !== 'stream' && socketType !== 'dgram') {
       report.error(`Service ${id}: socket_type ${socketType} is not supported`);
       return undefined;

@@ -141,6 +141,24 @@ test('required attributes, server checks, RPC and duplicate binds are reported p
   assert.deepEqual(json.services.filter((s) => s.status === 'active').map((s) => s.name), ['one']);
 });
 
+test('every missing core attribute is named in xinetd\'s order; an unknown protocol is a value error at its line', async () => {
+  const file = conf(
+    svc('bare', '\ttype = UNLISTED\n\tport = 7120\n\tuser = nobody\n\tserver = /bin/cat') +
+    svc('echo', '\ttype = INTERNAL UNLISTED\n\tport = 7121\n\twait = no') +
+    svc('proto', '\ttype = UNLISTED\n\tport = 7122\n\tsocket_type = stream\n\tprotocol = bogus\n\twait = no\n\tuser = nobody\n\tserver = /bin/cat'),
+  );
+  const { json } = await checkJson(file);
+  const m = json.diagnostics.map((d) => `${d.at?.line ?? '-'} ${d.message}`);
+  assert.deepEqual(m.filter((x) => /bare|echo|protocol|proto/.test(x)), [
+    '19 Protocol bogus not in /etc/protocols',
+    '19 Error parsing attribute protocol - DISABLING SERVICE',
+    '1 Service bare missing attribute wait - DISABLING',
+    '1 Service bare missing attribute socket_type - DISABLING',
+    '1 Service bare missing attribute protocol - DISABLING',
+    '8 No such internal service: echo/Unknown socket type - DISABLING',
+  ]);
+});
+
 test('enabled and disabled in defaults select services by id; disable = yes hides an entry silently', async () => {
   const file = conf([
     'defaults\n{\n\tdisabled = b-id\n\tenabled = a c\n}\n',
