@@ -435,10 +435,6 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
           report.error(`Unlisted service: ${name} must have a port entry`);
           return undefined;
         }
-        if (!types.has('INTERNAL') && !v.has(keys.protocol.name) && !protocol) {
-          report.error(`Service ${id} missing attribute protocol - DISABLING`);
-          return undefined;
-        }
       } else {
         if (!protocol) {
           report.error(`Port not specified for service: ${name} and no protocol given`);
