@@ -90,7 +90,7 @@ test('no reachable target: the client is closed and the failure logged', async (
   await d.waitForLog(/EXIT: r1 status=0 pid=0$/);
 });
 
-test('a client that reset its connection while the targets were tried is named by the address it came from', async (t) => {
+test('a client that closed while the targets were tried is named by the address it came from', async (t) => {
   const hole = await blackhole();
   const port = await freePort();
   const d = await start(redirectService(port, `127.0.0.1 ${hole.port}`, '\tredirect_timeout = 1\n'));
@@ -100,10 +100,26 @@ test('a client that reset its connection while the targets were tried is named b
   });
   const client = net.connect({ port, host: '127.0.0.1', localAddress: '127.0.0.3' });
   await once(client, 'connect');
-  // RST at once: the daemon's socket no longer knows its peer when the last target has failed.
-  client.resetAndDestroy();
+  client.destroy();
   await d.waitForMessage(/ERROR: r1: no redirect target reachable; closing the connection from /, 5000);
   assert.match(readFileSync(d.messages, 'utf8'), /no redirect target reachable; closing the connection from 127\.0\.0\.3\n/);
+});
+
+test('a client that resets while a target is tried ends its session at once, not after redirect_timeout', async (t) => {
+  const hole = await blackhole();
+  const port = await freePort();
+  const d = await start(redirectService(port, `127.0.0.1 ${hole.port}`, '\tredirect_timeout = 60\n'));
+  t.after(async () => {
+    await d.stop();
+    hole.close();
+  });
+  const client = net.connect({ port, host: '127.0.0.1' });
+  await once(client, 'connect');
+  await d.waitForLog(/START: r1 pid=0 from=127\.0\.0\.1$/);
+  client.resetAndDestroy();
+  // The daemon reads the client while it connects, so the reset is seen: the session ends.
+  await d.waitForLog(/EXIT: r1 status=0 pid=0$/, 5000);
+  assert.doesNotMatch(readFileSync(d.messages, 'utf8'), /can't connect|no redirect target reachable/);
 });
 
 test('bind is the source address toward the target; host names are resolved', async (t) => {
