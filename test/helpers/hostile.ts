@@ -3,9 +3,9 @@
  * (FIN, reset), the daemon's descriptor count, and ports taken from a fixed range.
  */
 import dgram from 'node:dgram';
-import { once } from 'node:events';
 import { readdirSync } from 'node:fs';
 import net from 'node:net';
+import { connectWatched } from './net.js';
 import { waitFor } from './wait.js';
 
 /** mulberry32: a small deterministic generator, so a failing round can be replayed by its seed. */
@@ -87,13 +87,11 @@ export interface HostileClient {
 
 export async function hostileClient(port: number, options: { keep?: number; ms?: number } = {}): Promise<HostileClient> {
   const keep = options.keep ?? 64 * 1024;
-  const socket = net.connect({ port, host: '127.0.0.1' });
+  const { socket, closed } = await connectWatched(port, { ms: options.ms });
   const chunks: Buffer[] = [];
   let kept = 0;
   let total = 0;
-  let isClosed = false;
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  socket.on('error', () => undefined);
+  let isClosed = socket.destroyed;
   socket.on('close', () => (isClosed = true));
   socket.on('data', (c: Buffer) => {
     total += c.length;
@@ -103,12 +101,6 @@ export async function hostileClient(port: number, options: { keep?: number; ms?:
       kept += part.length;
     }
   });
-  const timer = setTimeout(() => socket.destroy(new Error(`connect to ${port} timed out`)), options.ms ?? 5000);
-  try {
-    await Promise.race([once(socket, 'connect'), closed.then(() => Promise.reject(new Error(`connection to ${port} closed before connect`)))]);
-  } finally {
-    clearTimeout(timer);
-  }
   return {
     socket,
     received: () => Buffer.concat(chunks),
