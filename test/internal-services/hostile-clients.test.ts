@@ -167,9 +167,9 @@ const HOSTILE: Record<string, (rng: Rng) => Promise<void>> = {
     c.socket.write('muxc'.slice(0, rng.int(1, 4)));
     c.reset();
   },
-  async tcpmuxSpawnedThenReset(rng) {
+  async tcpmuxNamedThenReset(rng) {
     const c = await hostileClient(p.tcpmux);
-    c.socket.write(`MuxCat\r\n`);
+    c.socket.write(rng.pick(['MuxCat\r\n', 'ECHO\r\n']));
     c.socket.write(rng.bytes(rng.int(1, 65536)));
     c.reset();
   },
