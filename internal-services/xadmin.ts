@@ -6,6 +6,11 @@ import { availableServices, runningServers } from './admin-listings.js';
 const PROMPT = '> ';
 /** A command line longer than this closes the session (bounded memory per connection). */
 const MAX_LINE = 1024;
+/**
+ * Answers are written this much at a time: pipelined commands cost one write per batch, not one
+ * each, and a client that sends thousands per read yields the event loop between batches.
+ */
+const BATCH = 64 * 1024;
 const HELP = 'Commands:\n  help         this text\n  show run     running servers (id pid=PID)\n  show avail   active services (name protocol port)\n  bye | exit | quit\n';
 
 function answer(daemon: Daemon, command: string): string | undefined {
@@ -29,32 +34,54 @@ function answer(daemon: Daemon, command: string): string | undefined {
 
 function session(daemon: Daemon, socket: Socket): void {
   let pending = '';
+  let closing = false;
+  /** A batch has been written: the rest of `pending` waits for 'drain' or the next turn. */
+  let held = false;
+  const next = () => {
+    held = false;
+    if (socket.destroyed) return;
+    work();
+    if (!held && !closing) socket.resume();
+  };
   const work = (): void => {
+    let out = '';
     let nl: number;
     while ((nl = pending.indexOf('\n')) >= 0) {
+      if (nl > MAX_LINE) {
+        socket.destroy();
+        return;
+      }
       const reply = answer(daemon, pending.slice(0, nl).replace(/\r$/, ''));
       pending = pending.slice(nl + 1);
       if (reply === undefined) {
-        socket.end('bye\n');
+        closing = true;
+        pending = '';
+        socket.end(`${out}bye\n`);
         socket.destroySoon();
         return;
       }
-      // A client that sends commands without reading the answers stops being read.
-      if (!socket.write(reply + PROMPT)) {
-        socket.pause();
-        socket.once('drain', () => {
-          socket.resume();
-          work();
-        });
-        return;
-      }
+      out += reply + PROMPT;
+      if (out.length >= BATCH) break;
     }
-    if (pending.length > MAX_LINE) socket.destroy();
+    const more = pending.includes('\n');
+    if (!more && pending.length > MAX_LINE) {
+      socket.destroy();
+      return;
+    }
+    if (!out) return;
+    // A client that sends commands without reading the answers stops being read.
+    const flushed = socket.write(out);
+    if (flushed && !more) return;
+    socket.pause();
+    held = true;
+    if (flushed) setImmediate(next); // the rest of this read, in a later turn
+    else socket.once('drain', next);
   };
   socket.setEncoding('latin1');
   socket.on('data', (text: string) => {
+    if (closing) return;
     pending += text;
-    work();
+    if (!held) work();
   });
   socket.write(PROMPT);
   socket.resume();

@@ -29,6 +29,10 @@ export function proxy(client: Socket, targets: readonly ResolvedTarget[], option
   const done = new Promise<SessionEnd>((resolve) => (finish = resolve));
   client.allowHalfOpen = true;
   client.setNoDelay(true);
+  // Read ahead while the targets are tried (at most the socket's high-water mark, kept for the
+  // target; an EOF is kept too): a socket that is not read never learns that its client reset,
+  // and the session would hold its descriptor and its instances slot until the connect failed.
+  client.read(0);
 
   const end = () => {
     if (!upstream) return finish({ status: 0 });

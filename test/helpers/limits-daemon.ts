@@ -2,11 +2,11 @@
  * The limits tests' view of a running daemon: the SIGUSR1 dump parsed into counts, a daemon
  * started under a lowered descriptor limit (prlimit), held client connections, CPU time.
  */
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import net from 'node:net';
+import type net from 'node:net';
 import { startDaemon, type RunningDaemon } from './daemon.js';
+import { connectWatched } from './net.js';
 import { waitFor } from './wait.js';
 
 export interface DumpedService {
@@ -90,17 +90,9 @@ export interface Held {
 
 /** Connect (bounded); rejects on refusal or timeout. */
 export async function connectHeld(port: number, options: { host?: string; localAddress?: string; ms?: number } = {}): Promise<Held> {
-  const socket = net.connect({ port, host: options.host ?? '127.0.0.1', localAddress: options.localAddress });
+  const { socket, closed } = await connectWatched(port, options);
   let text = '';
   socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  socket.on('error', () => undefined);
-  const timer = setTimeout(() => socket.destroy(new Error(`connect to ${port} timed out`)), options.ms ?? 5000);
-  try {
-    await Promise.race([once(socket, 'connect'), closed.then(() => Promise.reject(new Error(`connection to ${port} closed before connect`)))]);
-  } finally {
-    clearTimeout(timer);
-  }
   return {
     socket,
     text: () => text,

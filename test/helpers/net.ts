@@ -62,6 +62,23 @@ export async function freePort(): Promise<number> {
   throw new Error('no free port found');
 }
 
+/**
+ * Connect to 127.0.0.1:port (or `host`), bounded by `ms`; rejects on a refusal, a close before the
+ * connection is made, or the timeout. Errors after that are ignored: `closed` tells the end.
+ */
+export async function connectWatched(port: number, options: { host?: string; localAddress?: string; ms?: number } = {}): Promise<{ socket: net.Socket; closed: Promise<void> }> {
+  const socket = net.connect({ port, host: options.host ?? '127.0.0.1', localAddress: options.localAddress });
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  socket.on('error', () => undefined);
+  const timer = setTimeout(() => socket.destroy(new Error(`connect to ${port} timed out`)), options.ms ?? 5000);
+  try {
+    await Promise.race([once(socket, 'connect'), closed.then(() => Promise.reject(new Error(`connection to ${port} closed before connect`)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+  return { socket, closed };
+}
+
 /** Connect, optionally send, and read until the server closes (bounded by `ms`). */
 export async function exchange(port: number, send?: string | Buffer, options: { host?: string; ms?: number; localAddress?: string; endAfterSend?: boolean } = {}): Promise<Buffer> {
   const socket = net.connect({ port, host: options.host ?? '127.0.0.1', localAddress: options.localAddress });

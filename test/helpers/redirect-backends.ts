@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
 
-/** A TCP backend on loopback that calls `onConnection` for each client (allowHalfOpen). */
-export async function backend(onConnection: (socket: net.Socket) => void, host = '127.0.0.1'): Promise<{ port: number; close: () => Promise<void>; peers: string[] }> {
+/** A TCP backend on loopback that calls `onConnection` for each client (allowHalfOpen); port 0: any. */
+export async function backend(onConnection: (socket: net.Socket) => void, host = '127.0.0.1', port = 0): Promise<{ port: number; close: () => Promise<void>; peers: string[] }> {
   const peers: string[] = [];
   const sockets = new Set<net.Socket>();
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
@@ -13,7 +13,7 @@ export async function backend(onConnection: (socket: net.Socket) => void, host =
     socket.on('error', () => socket.destroy());
     onConnection(socket);
   });
-  server.listen(0, host);
+  server.listen(port, host);
   await once(server, 'listening');
   return {
     port: (server.address() as net.AddressInfo).port,
@@ -38,8 +38,8 @@ export async function closedPort(): Promise<number> {
  * A listener that never accepts: a stopped child process whose accept queue we fill, so the
  * kernel drops further SYNs and a connect hangs until its own timeout.
  */
-export async function blackhole(): Promise<{ port: number; close: () => void }> {
-  const child: ChildProcess = spawn(process.execPath, ['-e', "const s=require('net').createServer();s.listen({port:0,host:'127.0.0.1',backlog:1},()=>{process.stdout.write(String(s.address().port)+'\\n')})"], { stdio: ['ignore', 'pipe', 'inherit'] });
+export async function blackhole(at = 0): Promise<{ port: number; close: () => void }> {
+  const child: ChildProcess = spawn(process.execPath, ['-e', `const s=require('net').createServer();s.listen({port:${at},host:'127.0.0.1',backlog:1},()=>{process.stdout.write(String(s.address().port)+'\\n')})`], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [line] = (await once(child.stdout!, 'data')) as [Buffer];
   const port = Number(line.toString().trim());
   child.kill('SIGSTOP');

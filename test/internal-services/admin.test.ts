@@ -8,6 +8,7 @@ import { builtinPlugins } from '../../plugins/index.js';
 import { checkJson } from '../helpers/cli.js';
 import { startDaemon, tempDir, type RunningDaemon } from '../helpers/daemon.js';
 import { connect, readToEnd } from '../helpers/internal-services.js';
+import { cpuTicks } from '../helpers/limits-daemon.js';
 import { exchange, freePort } from '../helpers/net.js';
 
 const ports = { servers: 0, services: 0, xadmin: 0, echo: 0 };
@@ -47,6 +48,27 @@ test('xadmin: prompt, help, show avail, show run, bye', async () => {
   assert.match(text, /^(> )?xadmin pid=0$/m);
   assert.match(text, /unknown command: bogus/);
   assert.ok(text.endsWith('bye\n'));
+});
+
+test('xadmin: a line over 1024 bytes closes the session, whether or not its newline came in the same read', async () => {
+  for (const line of ['a'.repeat(1025), `${'a'.repeat(60_000)}\nhelp\n`]) {
+    const socket = await connect(ports.xadmin);
+    const text = readToEnd(socket);
+    socket.write(line);
+    assert.equal((await text).toString(), '> ', `${line.length} bytes`);
+  }
+});
+
+test('xadmin: pipelined commands are answered in batches, not a write each: 256 Ki empty lines cost the daemon little CPU', async () => {
+  const lines = 256 * 1024;
+  const before = cpuTicks(d.child.pid!);
+  const socket = await connect(ports.xadmin);
+  const text = readToEnd(socket, 30_000);
+  socket.end(`${'\n'.repeat(lines)}bye\n`);
+  assert.equal((await text).toString(), `${'> '.repeat(lines + 1)}bye\n`);
+  // A write (a system call) per prompt took seconds of CPU, the event loop held all along.
+  const ticks = cpuTicks(d.child.pid!) - before;
+  assert.ok(ticks < 30, `${ticks} ticks of CPU for ${lines} empty lines`);
 });
 
 test('check warns that the administrative services expose the host', async () => {

@@ -10,19 +10,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, startDaemon } from '../helpers/daemon.js';
 import { allZero, connectHeld, waitForDump } from '../helpers/limits-daemon.js';
+import { pool } from '../helpers/hostile.js';
 import { freePort } from '../helpers/net.js';
 import { defaults, hold, spawned } from './conf.js';
 
 const FIXTURES = join(ROOT, 'test/limits/fixtures');
-
-/** Run `jobs` with at most `width` at once. */
-async function pool(width: number, jobs: readonly (() => Promise<void>)[]): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < jobs.length) await jobs[next++]!();
-  };
-  await Promise.all(Array.from({ length: width }, worker));
-}
 
 /** Connect and wait for the server's close; a refusal (close without data) is fine too. */
 async function untilClosed(port: number): Promise<string> {

@@ -3,9 +3,9 @@ import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { checkJson } from '../helpers/cli.js';
-import { startDaemon, tempDir } from '../helpers/daemon.js';
+import { startDaemon, tempDir, type RunningDaemon } from '../helpers/daemon.js';
 import { connect, rssBytes } from '../helpers/internal-services.js';
 import { exchange, freePort } from '../helpers/net.js';
 import { backend, blackhole, closedPort } from '../helpers/redirect-backends.js';
@@ -90,20 +90,36 @@ test('no reachable target: the client is closed and the failure logged', async (
   await d.waitForLog(/EXIT: r1 status=0 pid=0$/);
 });
 
-test('a client that reset its connection while the targets were tried is named by the address it came from', async (t) => {
+/** A daemon whose redirect service's only target never accepts, tried for `timeout` seconds. */
+async function towardBlackhole(t: TestContext, timeout: number): Promise<{ d: RunningDaemon; port: number }> {
   const hole = await blackhole();
   const port = await freePort();
-  const d = await start(redirectService(port, `127.0.0.1 ${hole.port}`, '\tredirect_timeout = 1\n'));
+  const d = await start(redirectService(port, `127.0.0.1 ${hole.port}`, `\tredirect_timeout = ${timeout}\n`));
   t.after(async () => {
     await d.stop();
     hole.close();
   });
+  return { d, port };
+}
+
+test('a client that closed while the targets were tried is named by the address it came from', async (t) => {
+  const { d, port } = await towardBlackhole(t, 1);
   const client = net.connect({ port, host: '127.0.0.1', localAddress: '127.0.0.3' });
   await once(client, 'connect');
-  // RST at once: the daemon's socket no longer knows its peer when the last target has failed.
-  client.resetAndDestroy();
+  client.destroy();
   await d.waitForMessage(/ERROR: r1: no redirect target reachable; closing the connection from /, 5000);
   assert.match(readFileSync(d.messages, 'utf8'), /no redirect target reachable; closing the connection from 127\.0\.0\.3\n/);
+});
+
+test('a client that resets while a target is tried ends its session at once, not after redirect_timeout', async (t) => {
+  const { d, port } = await towardBlackhole(t, 60);
+  const client = net.connect({ port, host: '127.0.0.1' });
+  await once(client, 'connect');
+  await d.waitForLog(/START: r1 pid=0 from=127\.0\.0\.1$/);
+  client.resetAndDestroy();
+  // The daemon reads the client while it connects, so the reset is seen: the session ends.
+  await d.waitForLog(/EXIT: r1 status=0 pid=0$/, 5000);
+  assert.doesNotMatch(readFileSync(d.messages, 'utf8'), /can't connect|no redirect target reachable/);
 });
 
 test('bind is the source address toward the target; host names are resolved', async (t) => {
