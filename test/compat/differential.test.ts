@@ -6,7 +6,7 @@
  * logwatch) read exactly these lines. .ci/run installs xinetd; without it these tests fail.
  */
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon.js';
@@ -22,6 +22,11 @@ interface Scenario {
   readonly ports: number;
   /** Files written into the temporary directory first. */
   readonly files?: Record<string, string>;
+  /**
+   * Files the daemon finds in /etc (hosts.allow, hosts.deny): each daemon runs in a mount
+   * namespace of its own with an overlay on /etc that holds them; the machine's /etc is untouched.
+   */
+  readonly etc?: Record<string, string>;
   /** What the clients do; resolves once every record they cause has been written. */
   readonly act: (ports: readonly number[], d: RunningDaemon) => Promise<void>;
   /** Compare the daemon's messages (-filelog) too, not only the service log. */
@@ -58,7 +63,12 @@ function masked(lines: readonly string[], dir: string): string[] {
 }
 
 async function recordsOf(s: Scenario, ports: readonly number[], xinetd?: string): Promise<Records> {
-  const d = await startDaemon((paths) => s.config(ports, paths), { files: s.files, ...(xinetd ? { xinetd } : {}) });
+  const etcFiles = Object.fromEntries(Object.entries(s.etc ?? {}).map(([name, text]) => [`etc/${name}`, text]));
+  const d = await startDaemon((paths) => s.config(ports, paths), {
+    files: { ...s.files, ...etcFiles },
+    ...(xinetd ? { xinetd } : {}),
+    ...(s.etc ? { wrapper: overlaidEtc } : {}),
+  });
   try {
     await s.act(ports, d);
   } finally {
@@ -66,6 +76,14 @@ async function recordsOf(s: Scenario, ports: readonly number[], xinetd?: string)
   }
   if (s.messages) await d.waitForMessage(/Exiting\.\.\./);
   return { log: masked(await d.logLines(), d.dir), messages: s.messages ? masked(await readLines(d.messages), d.dir) : [] };
+}
+
+/** Execs the daemon in a private mount namespace whose /etc is an overlay holding DIR/etc's files. */
+function overlaidEtc(dir: string): string[] {
+  mkdirSync(join(dir, 'etc-upper'));
+  mkdirSync(join(dir, 'etc-work'));
+  const script = 'mount -t overlay overlay -o "lowerdir=/etc,upperdir=$0/etc-upper,workdir=$0/etc-work" /etc && cp "$0"/etc/* /etc/ && exec "$@"';
+  return ['unshare', '-m', '--propagation', 'private', 'sh', '-c', script, dir];
 }
 
 /** Runs the scenario on xinetd, then on xinetd-ts, on the same ports; both must write the same. */
@@ -82,25 +100,28 @@ async function sameRecords(s: Scenario): Promise<Records> {
 }
 
 /**
- * compatibility.md, "Address and libwrap checks of forked services run in the child": xinetd
- * logs the fork's START (before or after the child's FAIL: a race) for such a refusal, and the
- * child's EXIT when the service logs EXIT; xinetd-ts refuses before launching, with the FAIL
- * alone. Scenarios using this log no EXIT: when the child's EXIT is written is a race too.
+ * compatibility.md, "Address and libwrap checks of forked services run in the child": for the
+ * services `ids` (forked ones; xinetd checks the others in the parent, with a FAIL alone) xinetd
+ * logs the fork's START (before or after the child's FAIL: a race), and the child's EXIT when
+ * the service logs EXIT; xinetd-ts refuses before launching, with the FAIL alone. Scenarios using
+ * this log no EXIT for those services: when the child's EXIT is written is a race too.
  */
-function refusedBeforeLaunch(lines: readonly string[]): string[] {
-  const dropped = new Set<number>();
-  lines.forEach((line, i) => {
-    const refusal = / FAIL: (\S+) (?:address|libwrap) (from=\S+)/.exec(line);
-    if (!refusal) return;
-    const [, id, from] = refusal;
-    const near = (k: number) => Math.abs(k - i);
-    const start = lines
-      .flatMap((l, k) => (!dropped.has(k) && l.includes(` START: ${id} `) && l.endsWith(from!) ? [k] : []))
-      .sort((a, b) => near(a) - near(b))[0];
-    assert.ok(start !== undefined, `xinetd logs the fork of a child that refuses: ${lines.join('\n')}`);
-    dropped.add(start);
-  });
-  return lines.filter((_, k) => !dropped.has(k));
+function refusedBeforeLaunch(...ids: string[]): (lines: readonly string[]) => string[] {
+  return (lines) => {
+    const dropped = new Set<number>();
+    lines.forEach((line, i) => {
+      const refusal = / FAIL: (\S+) (?:address|libwrap) (from=\S+)/.exec(line);
+      if (!refusal || !ids.includes(refusal[1]!)) return;
+      const [, id, from] = refusal;
+      const near = (k: number) => Math.abs(k - i);
+      const start = lines
+        .flatMap((l, k) => (!dropped.has(k) && l.includes(` START: ${id} `) && l.endsWith(from!) ? [k] : []))
+        .sort((a, b) => near(a) - near(b))[0];
+      assert.ok(start !== undefined, `xinetd logs the fork of a child that refuses: ${lines.join('\n')}`);
+      dropped.add(start);
+    });
+    return lines.filter((_, k) => !dropped.has(k));
+  };
 }
 
 /**
@@ -223,7 +244,7 @@ describe('the same records as xinetd 2.3.15 (run side by side)', () => {
   it('access refusals: only_from, no_access, access_times', async () => {
     const records = await sameRecords({
       ports: 3,
-      expected: refusedBeforeLaunch,
+      expected: refusedBeforeLaunch('from', 'noaccess'),
       config: ([a, b, c], { log }) => defaults(log) +
         streamService('from', a!, fixture('args.sh'), ['only_from = 127.0.0.2', 'log_on_success = PID HOST']) +
         streamService('noaccess', b!, fixture('args.sh'), ['no_access = 127.0.0.0/8', 'log_on_success = PID HOST']) +
@@ -240,6 +261,38 @@ describe('the same records as xinetd 2.3.15 (run side by side)', () => {
       },
     });
     assert.ok(records.log.some((l) => l.includes('FAIL: times time')), records.log.join('\n'));
+  });
+
+  it('libwrap: hosts.allow and hosts.deny, the daemon name, NOLIBWRAP', async () => {
+    await sameRecords({
+      ports: 4,
+      messages: true,
+      expected: refusedBeforeLaunch('byserver', 'named'),
+      etc: {
+        'hosts.allow': 'custom : 127.0.0.2\n',
+        'hosts.deny': 'args.sh : 127.0.0.1\ncustom : ALL\nexit-with.sh : ALL\ndaytime : 127.0.0.3\n',
+      },
+      config: ([a, b, c, e], { log }) => defaults(log) +
+        streamService('byserver', a!, fixture('args.sh'), ['log_on_success = PID HOST']) +
+        streamService('named', b!, fixture('args.sh'), ['libwrap = custom', 'log_on_success = PID HOST']) +
+        streamService('unwrapped', c!, fixture('exit-with.sh'), ['flags = NOLIBWRAP', 'log_on_success = PID HOST']) +
+        internal('daytime', e!, 'stream'),
+      act: async ([a, b, c, e], d) => {
+        assert.equal((await exchange(a!)).toString(), '');
+        await logged(d, /FAIL: byserver/);
+        await exchange(a!, undefined, { localAddress: '127.0.0.2' });
+        await logged(d, /START: byserver .*127\.0\.0\.2$/);
+        await exchange(b!, undefined, { localAddress: '127.0.0.2' });
+        await logged(d, /START: named .*127\.0\.0\.2$/);
+        await exchange(b!, undefined, { localAddress: '127.0.0.4' });
+        await logged(d, /FAIL: named .*127\.0\.0\.4$/);
+        await exchange(c!);
+        await logged(d, /START: unwrapped/);
+        await exchange(e!, undefined, { localAddress: '127.0.0.3' });
+        await logged(d, /FAIL: daytime-stream/);
+        await d.waitForMessage(/libwrap refused connection to daytime-stream/);
+      },
+    });
   });
 
   it('instances and per_source reached', async () => {
