@@ -4,6 +4,7 @@ export const ErrorCodes = {
   XI_ERR_ATTRIBUTE_DUPLICATE: 'two plugins define the same attribute or flag',
   XI_ERR_ATTRIBUTE_VALUE: 'an attribute value was rejected by its parser',
   XI_ERR_PLUGIN_NOT_FOUND: 'a configured plugin cannot be resolved',
+  XI_ERR_PLUGIN_IMPORT: 'a plugin module was found but failed while being imported',
   XI_ERR_PLUGIN_SHAPE: 'a plugin module does not export a valid plugin',
   XI_ERR_PLUGIN_APPLY: 'a plugin threw while being made or applied, or declared an attribute wrongly',
   XI_ERR_PLUGIN_DEPENDENCY: 'a plugin depends on a plugin that is not loaded',

@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import type { PluginSpec } from './config/raw.js';
 import { XinetdError } from './errors.js';
 import { isPlugin, type XinetdPlugin } from './plugin.js';
+import { importFailure } from './plugin-import-failure.js';
 
 export const where = (spec: PluginSpec) => `${spec.from.file}:${spec.from.line}`;
 
@@ -33,7 +34,8 @@ export async function loadPlugin(spec: PluginSpec): Promise<XinetdPlugin> {
   try {
     mod = await import(pathToFileURL(path).href);
   } catch (error) {
-    throw new XinetdError('XI_ERR_PLUGIN_NOT_FOUND', `plugin ${spec.specifier} failed to load: ${(error as Error).message} (${where(spec)})`, { cause: error });
+    const cause = await importFailure(error, path);
+    throw new XinetdError('XI_ERR_PLUGIN_IMPORT', `plugin ${spec.specifier} failed while being imported: ${cause} (${where(spec)})`, { cause: error });
   }
   let exported = (mod as { default?: unknown }).default ?? mod;
   if (typeof exported === 'object' && exported !== null && 'default' in exported) exported = (exported as { default: unknown }).default;

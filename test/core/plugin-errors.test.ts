@@ -52,6 +52,28 @@ test('a plugin that fails while loading stops the daemon with a coded error nami
   }
 });
 
+test('a plugin module that fails while being imported: XI_ERR_PLUGIN_IMPORT, with where in the plugin and the line that listed it', async () => {
+  const dir = pluginProject({
+    'syntax.js': `export default () => ({\n  name: 'broken',\n  apply() { return 1 +; },\n});\n`,
+    'throws.js': `const settings = undefined;\nconst port = settings.port;\nexport default () => ({ name: 'throws', apply() {} });\n`,
+    'dependency.js': `import 'no-such-xinetd-ts-plugin-dependency';\nexport default () => ({ name: 'dependent', apply() {} });\n`,
+  });
+  const cases = [
+    ['syntax.js', new RegExp(`SyntaxError: .* at ${escape(join(dir, 'syntax.js'))}:3 `)],
+    ['throws.js', new RegExp(`TypeError: Cannot read properties of undefined \\(reading 'port'\\) at ${escape(join(dir, 'throws.js'))}:2:\\d+ `)],
+    ['dependency.js', /Cannot find package 'no-such-xinetd-ts-plugin-dependency' imported from /],
+  ] as const;
+  for (const [file, pattern] of cases) {
+    const conf = join(dir, `${file}.conf`);
+    writeFileSync(conf, `defaults\n{\n\tplugins = ./${file}\n}\n`);
+    const r = await runCli(['-dontfork', '-stayalive', '-f', conf]);
+    assert.equal(r.code, 1, `${file}: ${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`XI_ERR_PLUGIN_IMPORT: plugin \\./${escape(file)} failed while being imported: `), r.stderr);
+    assert.match(r.stderr, pattern, r.stderr);
+    assert.match(r.stderr, new RegExp(`\\(${escape(conf)}:3\\)`), `${file}: ${r.stderr}`);
+  }
+});
+
 test('a plugin mistake about one service (a parser that throws, a throwing checkService tap or setup) disables that service only, with file:line', async (t) => {
   const dir = pluginProject({
     'parser.js': plugin('buggy-parser', `daemon.attributes.define({ name: 'buggy', owner: 'buggy-parser', arity: 1, where: 'both', parse: (v) => v[0].nope.trim(), ${DOC} });`),
