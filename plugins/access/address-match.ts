@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { AttributeError } from '../../core/config/attributes.js';
 import type { SourceLocation } from '../../core/config/raw.js';
 
@@ -54,8 +56,34 @@ export function parseInetAton(text: string): number | undefined {
   return value * room + last;
 }
 
+/**
+ * An IPv6 address as an administrator writes it (only_from, hosts.allow). A scope (`fe80::1%eth0`,
+ * `fe80::1%2`) is taken as getaddrinfo takes it: a number or the name of an interface of this
+ * machine, else the text is no address (xinetd: `failed to parse`; tcpd: no match). The scope is
+ * not part of the value, as neither compares it.
+ */
 export function parseIPv6(text: string): bigint | undefined {
-  if (isIP(text) !== 6) return undefined;
+  const percent = text.indexOf('%');
+  if (percent < 0) return ipv6Value(text);
+  return isScope(text.slice(percent + 1)) ? ipv6Value(text.slice(0, percent)) : undefined;
+}
+
+/** A peer's address as the kernel gave it: its scope, if any, is a real one and is dropped. */
+export function peerIPv6(address: string): bigint | undefined {
+  const percent = address.indexOf('%');
+  return ipv6Value(percent < 0 ? address : address.slice(0, percent));
+}
+
+/** getaddrinfo's test of a scope: a 32-bit number, or an interface name (IFNAMSIZ, no `/`). */
+function isScope(scope: string): boolean {
+  if (/^\d+$/.test(scope)) return Number(scope) <= 0xffffffff;
+  if (!/^[^/\s]{1,15}$/.test(scope) || scope === '.' || scope === '..') return false;
+  return Object.hasOwn(networkInterfaces(), scope) || existsSync(`/sys/class/net/${scope}`);
+}
+
+/** The 128 bits of an IPv6 address without a scope; undefined for anything else. */
+function ipv6Value(text: string): bigint | undefined {
+  if (isIP(text) !== 6 || text.includes('%')) return undefined;
   let head = text;
   let tailV4: number | undefined;
   const lastColon = text.lastIndexOf(':');
@@ -79,7 +107,7 @@ const v6Mask = (prefix: number) => (prefix === 0 ? 0n : (ALL_V6 << BigInt(128 - 
 /** The client as entries see it: an IPv4-mapped IPv6 address also matches IPv4 entries. */
 export function clientAddress(address: string): ClientAddress {
   if (isIP(address) === 4) return { v4: parseInetAton(address) };
-  const v6 = parseIPv6(address);
+  const v6 = peerIPv6(address);
   if (v6 === undefined) return {};
   const mapped = v6 >> 32n === 0xffffn;
   return mapped ? { v6, v4: Number(v6 & 0xffffffffn) } : { v6 };

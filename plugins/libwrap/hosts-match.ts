@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { parseInetAton, parseIPv6 } from '../access/address-match.js';
+import { parseInetAton, parseIPv6, peerIPv6 } from '../access/address-match.js';
 import { splitAt, type HostsRule, type HostsTable } from './hosts-files.js';
 
 /** One end of the connection as tcpd sees it: `unknown` when not known; names looked up lazily. */
@@ -75,7 +75,7 @@ export function stringMatch(token: string, text: string): boolean {
   if (token.includes('*') || token.includes('?')) return wildcard(token, text);
   if (token.startsWith('[') && token.endsWith(']')) {
     const pattern = parseIPv6(token.slice(1, -1));
-    return pattern !== undefined && pattern === parseIPv6(text);
+    return pattern !== undefined && pattern === peerIPv6(text);
   }
   return eq(token, text);
 }
@@ -83,7 +83,7 @@ export function stringMatch(token: string, text: string): boolean {
 function maskedMatch(net: string, mask: string, address: string): boolean {
   if (net.startsWith('[') && net.endsWith(']')) {
     const pattern = parseIPv6(net.slice(1, -1));
-    const addr = parseIPv6(address);
+    const addr = peerIPv6(address);
     const len = atoi(mask);
     if (pattern === undefined || addr === undefined || len < 0 || len > 128) return false;
     const bits = BigInt(128 - len);

@@ -42,6 +42,18 @@ describe('only_from token forms (reference 5.1)', () => {
     assert.equal(admits(list('::/0'), '::ffff:10.1.1.1'), true);
     assert.equal(admits(list('::ffff:10.1.1.1'), '::ffff:10.1.1.1'), true);
   });
+  it('IPv6 scopes as getaddrinfo takes them: a number or an interface, not compared (fuzz: fe80::%lo threw a RangeError)', () => {
+    const cases: [token: string, client: string, admitted: boolean][] = [
+      ['fe80::%lo', 'fe80::', true], ['fe80::1%lo', 'fe80::1%eth0', true], ['fe80::2%1', 'fe80::2', true], ['fe80::%lo/64', 'fe80::9%lo', true], ['::1', '::%1', false],
+    ];
+    for (const [token, client, admitted] of cases) assert.equal(admits(list(token), client), admitted, `${token} from ${client}`);
+    // xinetd drops a scope that names no interface with `failed to parse`.
+    for (const token of ['fe80::1%no-such-if', 'fe80::%a.b', 'fe80::%..', '::%1:2']) {
+      const dropped: string[] = [];
+      parseAddressList([token], [at], at, (m) => void dropped.push(m));
+      assert.deepEqual(dropped, [`failed to parse ${token}`]);
+    }
+  });
   it('addr/len, and the dotted netmask read as /32 like xinetd', () => {
     assert.equal(admits(list('192.168.1.0/24'), '192.168.1.77'), true);
     assert.equal(admits(list('1.2.3.4/32'), '1.2.3.4'), true);

@@ -144,6 +144,12 @@ describe('agreement with Debian tcpdmatch on /file lists and masks', () => {
       ['[::1]/129', '::1', false],
       ['[::1]/4294967424', '::2', false],
       ['[::1]/127', '::', true],
+      // A scope is read as getaddrinfo reads it (a number or an interface) and not compared.
+      ['[fe80::1%lo]', 'fe80::1', true],
+      ['[fe80::1%99]', 'fe80::1', true],
+      ['[fe80::1%no-such-if]', 'fe80::1', false],
+      ['[fe80::%lo]/64', 'fe80::1', true],
+      ['[fe80::%no-such-if]/64', 'fe80::1', false],
     ];
     for (const [pattern, client, granted] of cases) {
       const [ours, tcpd] = await both(dir, `x: ${pattern}\n`, 'ALL: ALL\n', 'x', client);
