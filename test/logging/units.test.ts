@@ -35,6 +35,9 @@ test('log_type and syslog_server values', () => {
   assert.throws(() => parseLogType(['FILE', '/x', '2K', '1K']), /hard limit \(1024\) is less than soft limit \(2048\)/);
   assert.deepEqual(parseLogType(['SYSLOG', 'authpriv']), { kind: 'syslog', facility: 10, level: 6, facilityName: 'authpriv', levelName: 'info' });
   assert.throws(() => parseLogType(['SYSLOG', 'bogus']), /Unknown syslog facility: bogus/);
+  // Found by fuzzing: names of Object.prototype were facilities (the value an object or a function).
+  assert.throws(() => parseLogType(['SYSLOG', 'constructor']), /Unknown syslog facility: constructor/);
+  assert.throws(() => parseLogType(['SYSLOG', '__proto__', 'info']), /Unknown syslog facility: __proto__/);
   assert.deepEqual(parseSyslogServer(['tcp://[::1]:6514', 'RFC5424']), { transport: 'tcp', host: '::1', port: 6514, format: 'rfc5424', key: 'tcp://[::1]:6514 rfc5424' });
   assert.equal(parseSyslogServer(['udp://logs.example']).port, 514);
   assert.throws(() => parseSyslogServer(['http://x']), /udp:\/\/ or tcp:\/\//);
