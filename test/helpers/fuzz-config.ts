@@ -84,6 +84,7 @@ service ftp
 \tid             = ftp-main
 \tinstances      = UNLIMITED
 \tdeny_time      = FOREVER
+\tlog_type       = SYSLOG daemon info
 }
 
 service echo
@@ -128,6 +129,7 @@ service honeypot
 \tport        = 18453
 \twait        = no
 \tdeny_time   = 10
+\tlog_type    = SYSLOG local7
 }
 
 include missing-file
