@@ -87,6 +87,19 @@ describe('only_from token forms (reference 5.1)', () => {
     assert.deepEqual(warnings, ['failed to parse 1.2.3.4.5', 'failed to parse 300.{1}', 'failed to parse 10.0.0.1-10.0.0.9', 'failed to parse 192.168.1.10-20']);
     assert.equal(l.entries.length, 2);
   });
+  it('a comma is allowed only in a closing {...} group, found in one pass (fuzz: a 16 KiB {,{,... token took minutes)', () => {
+    const comma = (token: string) => assert.throws(() => parseAddressToken(token), /has a comma in it/, token);
+    assert.equal(parseAddressToken('1.2.{3,4}')?.length, 2);
+    assert.equal(parseAddressToken('a,{3,4}'), undefined);
+    assert.equal(parseAddressToken('1.{2}.{3,4}'), undefined);
+    comma('1.2.{3,4}x');
+    comma('1.2.{3}4,5}');
+    comma('{,}}');
+    const started = performance.now();
+    comma('{,'.repeat(8 * 1024));
+    comma(`${'/,{'.repeat(5000)}}}`);
+    assert.ok(performance.now() - started < 1000, `${performance.now() - started} ms`);
+  });
 });
 
 describe('only_from / no_access decision (reference 5.3, the manual\'s rule)', () => {

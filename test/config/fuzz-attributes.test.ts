@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import { AttributeError, type AttributeSpec } from '../../core/config/attributes.js';
 import { parseClassicConfig } from '../../core/config/xinetd-conf.js';
 import { textFromBytes } from '../../core/raw-text.js';
-import { fuzz, mutate, type Rng } from '../helpers/fuzz.js';
+import { fuzz, longToken, mutate, type Rng } from '../helpers/fuzz.js';
 import { assertLocated, classicCorpus, classicDictionary, fuzzDaemon, lineCounts, offlineLookups, resolveWith } from '../helpers/fuzz-config.js';
 
 offlineLookups();
@@ -35,7 +35,7 @@ function valueToken(rng: Rng): string {
     case 4:
       return `${rng.pick(['', '-', '+', '0x', '0', ' '])}${Array.from({ length: 1 + rng.int(30) }, () => rng.int(10)).join('')}${rng.pick(['', 'K', 'M', 'k', '.5', 'e3', '/64', ':00', 'x'])}`;
     default:
-      return rng.pick(dictionary).repeat(1 + rng.int(2000)).slice(0, 16 * 1024);
+      return longToken(rng, dictionary, 16 * 1024);
   }
 }
 

@@ -49,6 +49,20 @@ const HOSTILE_BYTES: readonly Buffer[] = [
   Buffer.from('😀'), Buffer.from('é'),
 ];
 
+/** Characters that mean something to some parser: braces, separators, wildcards, escapes. */
+const PUNCTUATION = ['{', '}', ',', '.', ':', '[', ']', '*', '?', '%', '/', '\\', '=', '+', '-', '@', '#', 'a', '1', '0'];
+
+/**
+ * A long run of one unit (a dictionary word, or a few punctuation characters) up to `max`
+ * characters: what makes a backtracking regular expression or a quadratic loop show itself.
+ */
+export function longToken(rng: Rng, dictionary: readonly string[], max: number, separator = ''): string {
+  const unit = rng.chance(0.4) ? rng.pick(dictionary) : Array.from({ length: 1 + rng.int(3) }, () => rng.pick(PUNCTUATION)).join('');
+  const length = 1 + rng.int(max);
+  const times = Math.max(1, Math.floor(length / (unit.length + separator.length)));
+  return Array<string>(times).fill(unit).join(separator).slice(0, max);
+}
+
 export interface MutateOptions {
   /** Grammar words and operators inserted as tokens or whole lines. */
   readonly dictionary: readonly string[];
@@ -133,10 +147,7 @@ const MUTATIONS: readonly Mutation[] = [
   // very long lines and tokens
   (rng, lines, options) => {
     const i = lineIndex(rng, lines);
-    const max = options.maxLong ?? 20 * 1024;
-    const unit = rng.chance(0.5) ? token(rng, options) : Buffer.from(rng.pick(['a', ' ', 'x ', '1.', '*', '{', ',', ':', '\\']));
-    const times = Math.max(1, Math.floor((rng.int(max) + 1) / Math.max(1, unit.length + 1)));
-    const long = Buffer.from(Array<string>(times).fill(unit.toString('latin1')).join(rng.chance(0.5) ? ' ' : ''), 'latin1');
+    const long = Buffer.from(longToken(rng, options.dictionary, options.maxLong ?? 20 * 1024, rng.chance(0.5) ? ' ' : ''));
     lines[i] = insertAt(lines[i]!, rng.int(lines[i]!.length + 1), long);
   },
   // line ends: CRLF, CR alone, a trailing backslash
@@ -165,7 +176,7 @@ export function mutate(rng: Rng, text: string | Buffer, options: MutateOptions):
 }
 
 /** An input as a failure message shows it: escaped, and cut when long. */
-export function showInput(input: unknown, max = 3000): string {
+export function showInput(input: unknown, max = 1500): string {
   const text = Buffer.isBuffer(input) ? JSON.stringify(input.toString('latin1')) : typeof input === 'string' ? JSON.stringify(input) : JSON.stringify(input, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
   return text.length > max ? `${text.slice(0, max)}... (${text.length} characters)` : text;
 }
