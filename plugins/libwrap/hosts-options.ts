@@ -18,11 +18,12 @@ const NEED_ARG = 1;
 const OPT_ARG = 2;
 const USE_LAST = 4;
 
-const KNOWN: Record<string, number> = {
+/** A Map: `constructor` or `__proto__` is a bad option name (an object's inherited keys would be options). */
+const KNOWN: ReadonlyMap<string, number> = new Map(Object.entries({
   user: NEED_ARG, group: NEED_ARG, umask: NEED_ARG, linger: NEED_ARG, keepalive: 0,
   spawn: NEED_ARG, twist: NEED_ARG | USE_LAST, aclexec: NEED_ARG, rfc931: OPT_ARG, setenv: NEED_ARG,
   nice: OPT_ARG, severity: NEED_ARG, allow: USE_LAST, deny: USE_LAST, banners: NEED_ARG,
-};
+}));
 
 /** Options are separated by `:`; `\:` is a literal colon. */
 function fields(text: string): string[] {
@@ -52,7 +53,7 @@ export function parseOptions(text: string): RuleOptions {
     const m = /^([^=\s]*)\s*(?:=\s*)?(.*)$/s.exec(option)!;
     const key = m[1]!.toLowerCase();
     const value = m[2]!.trim() || undefined;
-    const flags = KNOWN[key];
+    const flags = KNOWN.get(key);
     if (flags === undefined) return result(`bad option name: "${m[1]}"`);
     if (value === undefined && flags & NEED_ARG) return result(`option "${key}" requires value`);
     if (value !== undefined && !(flags & (NEED_ARG | OPT_ARG))) return result(`option "${key}" requires no value`);

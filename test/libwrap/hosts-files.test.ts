@@ -58,6 +58,9 @@ describe('hosts_access language (reference 18.1)', () => {
     assert.equal(await decide('', 'ALL: 10.0.0.1 : allow\n', 'x', '10.0.0.1'), true);
     assert.equal(await decide('ALL: 10.0.0.1 : deny\n', '', 'x', '10.0.0.1'), false);
     assert.equal(await decide('ALL: 10.0.0.1 : bogus\n', '', 'x', '10.0.0.1'), false);
+    // Found by fuzzing: names of Object.prototype were options (ignored); tcpdmatch denies them as bad options.
+    assert.equal(await decide('ALL: 10.0.0.1 : constructor\n', '', 'x', '10.0.0.1'), false);
+    assert.equal(parseOptions('__proto__').error, 'bad option name: "__proto__"');
     assert.equal(await decide('ALL: 10.0.0.1 : twist /bin/echo no\n', '', 'x', '10.0.0.1'), false);
     assert.equal(await decide('ALL: 10.0.0.1 : deny : severity auth.info\n', '', 'x', '10.0.0.1'), false);
     assert.deepEqual(parseOptions('severity auth.info : spawn echo %a\\: x : allow').ignored, ['severity', 'spawn']);
