@@ -32,9 +32,33 @@ const known = (name: string) => !eq(name, 'unknown') && !eq(name, 'paranoid');
 /** tcpd's NOT_INADDR: the token has a character other than digits, dots and slashes. */
 const notInaddr = (token: string) => /[^0-9./]/.test(token);
 
+/**
+ * tcpd's `*` (any run) and `?` (any character), case-insensitive, in time proportional to the
+ * pattern times the text: the regular expression it used to be built into backtracked for
+ * minutes on `*a*a*a*a*a*]` against a long name, on the event loop, at every connection.
+ */
 function wildcard(pattern: string, text: string): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${re}$`, 'i').test(text);
+  const p = pattern.toLowerCase();
+  const t = text.toLowerCase();
+  let pi = 0;
+  let ti = 0;
+  // The last `*` seen, and where in the text its run now ends: on a mismatch the run grows by one.
+  let star = -1;
+  let runEnd = 0;
+  while (ti < t.length) {
+    if (pi < p.length && (p[pi] === '?' || p[pi] === t[ti])) {
+      pi++;
+      ti++;
+    } else if (pi < p.length && p[pi] === '*') {
+      star = pi++;
+      runEnd = ti;
+    } else if (star >= 0) {
+      pi = star + 1;
+      ti = ++runEnd;
+    } else return false;
+  }
+  while (p[pi] === '*') pi++;
+  return pi === p.length;
 }
 
 /** inet_addr's error value: tcpd cannot tell it from the address 255.255.255.255, so neither parses. */

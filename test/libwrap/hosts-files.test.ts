@@ -47,6 +47,16 @@ describe('hosts_access language (reference 18.1)', () => {
     assert.equal(await decide('in.a@127.0.0.1: ALL\n', deny, 'in.a', '192.0.2.1'), true);
     assert.equal(await decide('in.a@127.0.0.2: ALL\n', deny, 'in.a', '192.0.2.1'), false);
   });
+  it('wildcards take time proportional to pattern and name (fuzz: *a*a*a*a*a*] against a long name took minutes)', async () => {
+    const name = 'a'.repeat(250);
+    const started = performance.now();
+    assert.equal(await decide('ALL: *a*a*a*a*a*a*a*a*a*a*]\n', 'ALL: ALL\n', 'x', '192.0.2.1', name), false);
+    assert.equal(await decide('ALL: *?*?*?*?*?*?*?*?*?*?:\n', 'ALL: ALL\n', 'x', '192.0.2.1', name), false);
+    assert.equal(await decide('ALL: *a*a*a*a*a*a*a*a*a*a*\n', 'ALL: ALL\n', 'x', '192.0.2.1', name), true);
+    assert.ok(performance.now() - started < 1000, `${performance.now() - started} ms`);
+    assert.equal(await decide('ALL: A?.*.Example.*\n', 'ALL: ALL\n', 'x', '192.0.2.1', 'ab.cd.example.com'), true);
+    assert.equal(await decide('ALL: a?.*.example.*\n', 'ALL: ALL\n', 'x', '192.0.2.1', 'abc.cd.example.com'), false);
+  });
   it('/file patterns are read when used', async () => {
     const dir = tempDir();
     const list = join(dir, 'trusted');
