@@ -16,6 +16,7 @@ import { textFromBytes } from '../raw-text.js';
 import path from 'node:path';
 import { readRegularFileSync } from '../regular-file.js';
 import type { Diagnostic, RawEntry, RawSection, SourceLocation } from './raw.js';
+import { MAX_LINE_BYTES } from './xinetd-conf.js';
 
 /** One inetd.conf line, split into its fields. */
 export interface InetdLine {
@@ -47,6 +48,8 @@ export type InetdParse =
 export function parseInetdLine(text: string): InetdParse {
   const line = text.endsWith('\r') ? text.slice(0, -1) : text;
   if (/^\s*$/.test(line) || /^\s*#/.test(line)) return { kind: 'skip' };
+  // xinetd.conf's limit: itox's output has to be read back, and an entry is no bigger than a line.
+  if (Buffer.byteLength(line) > MAX_LINE_BYTES) return { kind: 'bad', message: `line too long (more than ${MAX_LINE_BYTES} bytes); ignored` };
   const [name, socketType, proto, waitField, owner, server, ...argv] = line.split(/[ \t]+/).filter((t) => t !== '');
   if (server === undefined || name === undefined || socketType === undefined || proto === undefined) {
     return { kind: 'bad', message: `inetd.conf line has fewer than 6 fields: ${line.trim()}` };
@@ -183,10 +186,16 @@ export function itox(inetdConfText: string, options: ItoxOptions = {}): { text: 
     if (parsed.kind === 'bad') {
       warnings.push(`${where}: ${parsed.message}`);
       blocks.push(`# skipped (${parsed.message}): ${lineText.trim()}`);
-    } else if (parsed.kind === 'rpc') {
-      blocks.push(renderBlock(parsed.entry, rpcAttributes(parsed.entry, itoxAttributes(parsed.entry, options, (w) => warnings.push(`${where}: ${w}`)))));
     } else {
-      blocks.push(renderBlock(parsed.entry, itoxAttributes(parsed.entry, options, (w) => warnings.push(`${where}: ${w}`))));
+      const pairs = itoxAttributes(parsed.entry, options, (w) => warnings.push(`${where}: ${w}`));
+      const block = renderBlock(parsed.entry, parsed.kind === 'rpc' ? rpcAttributes(parsed.entry, pairs) : pairs);
+      if (block.split('\n').every((l) => Buffer.byteLength(l) <= MAX_LINE_BYTES)) blocks.push(block);
+      else {
+        // `server = DIR/argv0` can outgrow the line it came from: xinetd.conf would not read it.
+        const message = `the service for ${parsed.entry.name.slice(0, 64)} would have a line longer than ${MAX_LINE_BYTES} bytes`;
+        warnings.push(`${where}: ${message}`);
+        blocks.push(`# skipped (${message})`);
+      }
     }
   });
   return { text: `${blocks.join('\n\n')}\n`, warnings };

@@ -4,7 +4,7 @@ import { mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { itox, parseInetdConf } from '../../core/config/inetd-conf.js';
-import { parseClassicConfig } from '../../core/config/xinetd-conf.js';
+import { MAX_LINE_BYTES, parseClassicConfig } from '../../core/config/xinetd-conf.js';
 import type { RawSection } from '../../core/config/raw.js';
 
 function tempFile(name: string, text: string): string {
@@ -159,5 +159,22 @@ describe('itox', () => {
       ['echo', 'discard', 'telnet', 'ftp', 'rstatd', 'finger'],
     );
     assert.deepEqual(attrs(cfg.sections[2]).slice(-2), ['server=/usr/sbin/in.telnetd', 'server_args=-h']);
+  });
+
+  it('skips a line longer than xinetd.conf allows, so that what it writes reads back (fuzz: a 17 KiB name made an unreadable service)', () => {
+    const long = `echo${'x'.repeat(MAX_LINE_BYTES)} stream tcp nowait root internal`;
+    const { text, warnings } = itox(`${long}\necho stream tcp nowait root internal\n`);
+    assert.deepEqual(warnings, [`line 1: line too long (more than ${MAX_LINE_BYTES} bytes); ignored`]);
+    const cfg = parseClassicConfig(tempFile('xinetd.conf', text));
+    assert.deepEqual(cfg.diagnostics, []);
+    assert.deepEqual(cfg.sections.map((s) => s.name), ['echo']);
+    const compat = parseInetdConf(tempFile('inetd.conf', `${long}\n`));
+    assert.deepEqual(compat.sections, []);
+    assert.deepEqual(compat.diagnostics.map((d) => `${d.level} ${d.at?.line} ${d.message}`), [`warning 1 line too long (more than ${MAX_LINE_BYTES} bytes); ignored`]);
+    // A tcpd entry whose daemon directory makes the server line too long is skipped too.
+    const argv0 = 'd'.repeat(MAX_LINE_BYTES - 45);
+    const wrapped = itox(`ftp stream tcp nowait root /usr/sbin/tcpd ${argv0}\n`, { daemonDir: '/usr/local/libexec/wrapped-daemons' });
+    assert.deepEqual(wrapped.warnings, [`line 1: the service for ftp would have a line longer than ${MAX_LINE_BYTES} bytes`]);
+    assert.deepEqual(parseClassicConfig(tempFile('xinetd.conf', wrapped.text)).sections, []);
   });
 });
