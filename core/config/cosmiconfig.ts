@@ -94,7 +94,12 @@ export async function loadStructuredConfig(options: { searchFrom?: string; file?
       cause,
     });
   }
-  if (result === null) return undefined;
+  if (result === null) {
+    // A named file that holds nothing (YAML of comments, `null`, a package.json without the
+    // key) is an empty configuration: reading /etc/xinetd.conf instead would be a surprise.
+    if (options.file === undefined) return undefined;
+    result = { config: undefined, filepath: path.resolve(options.file), isEmpty: true };
+  }
   const conversion = startConversion(result.config, path.resolve(result.filepath));
   if (breathe) await breatheThrough(conversion.steps, breathe);
   else drain(conversion.steps);

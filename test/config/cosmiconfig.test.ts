@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadStructuredConfig } from '../../core/config/cosmiconfig.js';
+import { loadConfiguration } from '../../core/config/load.js';
 import { turnsDuring, yieldEveryStep } from '../helpers/event-loop.js';
 import { parseClassicConfig } from '../../core/config/xinetd-conf.js';
 import type { RawConfig } from '../../core/config/raw.js';
@@ -213,6 +214,24 @@ describe('loadStructuredConfig: values', () => {
     await assert.rejects(loadStructuredConfig({ file }), isUnreadable);
     await assert.rejects(loadStructuredConfig({ file: path.join(dir, 'missing.json') }), isUnreadable);
     await assert.rejects(loadStructuredConfig({ file: path.join(dir, 'missing.conf') }), isUnreadable);
+  });
+
+  it('a named file that holds nothing is an empty configuration, never /etc/xinetd.conf (fuzz: YAML of comments read the system file)', async () => {
+    const dir = tempDir();
+    const files = [
+      write(dir, 'comments.yaml', '# nothing here yet\n'),
+      write(dir, 'tilde.yml', '~\n'),
+      write(dir, 'null.json', 'null\n'),
+      write(dir, 'pkg/package.json', '{ "name": "x" }\n'),
+    ];
+    for (const file of files) {
+      const cfg = await loadStructuredConfig({ file });
+      assert.equal(cfg?.source, file);
+      assert.deepEqual(cfg?.sections, []);
+      assert.deepEqual(errors(cfg), [`warning 1 ${file}: the configuration is empty`]);
+      const loaded = await loadConfiguration({ file });
+      assert.deepEqual(loaded.files, [file], 'nothing else is read');
+    }
   });
 
   it('resolves undefined when a search finds nothing', async () => {
