@@ -29,7 +29,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { cosmiconfig, type Loader } from 'cosmiconfig';
+import { cosmiconfig, defaultLoaders, type Loader } from 'cosmiconfig';
 import { XinetdError } from '../errors.js';
 import type { Diagnostic, Operator, PluginSpec, RawConfig, RawEntry, RawSection, SourceLocation } from './raw.js';
 import { assertRegularFileSync } from '../regular-file.js';
@@ -80,7 +80,7 @@ export async function loadStructuredConfig(options: { searchFrom?: string; file?
   const explorer = cosmiconfig(MODULE_NAME, {
     searchPlaces: [...SEARCH_PLACES],
     cache: false,
-    loaders: { '.js': loadFreshJs, '.mjs': loadFreshJs, '.cjs': loadFreshJs },
+    loaders: LOADERS,
   });
   explorer.clearCaches();
   let result: Awaited<ReturnType<typeof explorer.load>>;
@@ -115,6 +115,29 @@ function isClassicFile(file: string): boolean {
 
 let importCounter = 0;
 
+/**
+ * cosmiconfig 9 merges the files a `$import` key names into the configuration, read without the
+ * regular-file check (a FIFO there hangs the load, and a reload with it, for ever) and with no
+ * line numbers of their own. It is not part of the model: the loaders set it aside, under this
+ * key, and the conversion reports it (include/includedir read classic files instead).
+ */
+const IMPORT_SET_ASIDE = Symbol('$import');
+
+function setImportAside(value: unknown): unknown {
+  if (!isRecord(value) || !Object.hasOwn(value, '$import')) return value;
+  const { $import, ...rest } = value;
+  return { ...rest, [IMPORT_SET_ASIDE]: $import };
+}
+
+/** The loader, then `$import` set aside (in package.json, under the module's key). */
+function withoutImport(loader: Loader): Loader {
+  return async (filepath, content) => {
+    const loaded: unknown = await loader(filepath, content);
+    if (path.basename(filepath) !== 'package.json' || !isRecord(loaded)) return setImportAside(loaded);
+    return Object.hasOwn(loaded, MODULE_NAME) ? { ...loaded, [MODULE_NAME]: setImportAside(loaded[MODULE_NAME]) } : loaded;
+  };
+}
+
 /** Imports a JS config under a new URL (and a cleared require cache) so edits are always seen. */
 const loadFreshJs: Loader = async (filepath: string) => {
   const real = realpathSync(filepath);
@@ -123,6 +146,16 @@ const loadFreshJs: Loader = async (filepath: string) => {
   url.search = `?t=${++importCounter}`;
   const mod: { default?: unknown } = await import(url.href);
   return mod.default;
+};
+
+const LOADERS = {
+  '.json': withoutImport(defaultLoaders['.json']),
+  '.yaml': withoutImport(defaultLoaders['.yaml']),
+  '.yml': withoutImport(defaultLoaders['.yml']),
+  noExt: withoutImport(defaultLoaders.noExt),
+  '.js': withoutImport(loadFreshJs),
+  '.mjs': withoutImport(loadFreshJs),
+  '.cjs': withoutImport(loadFreshJs),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -169,6 +202,9 @@ function startConversion(config: unknown, file: string): { steps: Steps; result:
 function* convertTopLevel(ctx: Context, config: Record<string, unknown>): Steps {
   for (const key of Object.keys(config)) {
     if (!TOP_LEVEL_KEYS.has(key)) warn(ctx, `${ctx.file}: unknown top-level key "${key}" ignored`, [key]);
+  }
+  if (Object.hasOwn(config, IMPORT_SET_ASIDE)) {
+    warn(ctx, `${ctx.file}: "$import" is not followed (name classic files in "include" or "includedir"); ignored`, ['$import']);
   }
   if (config.defaults !== undefined) convertDefaults(ctx, config.defaults);
   for (const [index, target] of pathList(ctx, config.include, 'include').entries()) {

@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
 import { loadStructuredConfig } from '../../core/config/cosmiconfig.js';
 import { loadConfiguration } from '../../core/config/load.js';
 import { turnsDuring, yieldEveryStep } from '../helpers/event-loop.js';
@@ -232,6 +233,18 @@ describe('loadStructuredConfig: values', () => {
       const loaded = await loadConfiguration({ file });
       assert.deepEqual(loaded.files, [file], 'nothing else is read');
     }
+  });
+
+  it('sets a $import key aside with a warning: cosmiconfig would merge in files read without the regular-file check (fuzz: a FIFO there hung the load)', async () => {
+    const dir = tempDir();
+    execFileSync('mkfifo', [path.join(dir, 'fifo')]);
+    write(dir, 'base.yaml', 'services:\n  imported: {type: INTERNAL}\n');
+    const file = write(dir, 'xinetd-ts.yaml', '$import: [./fifo, ./base.yaml]\nservices:\n  echo: {type: INTERNAL}\n');
+    const cfg = await loadStructuredConfig({ file });
+    assert.deepEqual(shape(cfg), ['service echo: type = ["INTERNAL"]']);
+    assert.deepEqual(errors(cfg), [`warning 1 ${file}: "$import" is not followed (name classic files in "include" or "includedir"); ignored`]);
+    const pkg = write(dir, 'p/package.json', JSON.stringify({ name: 'p', 'xinetd-ts': { $import: '../fifo', services: { a: { type: 'INTERNAL' } } } }));
+    assert.deepEqual(shape(await loadStructuredConfig({ file: pkg })), ['service a: type = ["INTERNAL"]']);
   });
 
   it('resolves undefined when a search finds nothing', async () => {
