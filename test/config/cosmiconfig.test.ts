@@ -252,6 +252,22 @@ describe('loadStructuredConfig: values', () => {
   });
 });
 
+describe('loadStructuredConfig: large files', () => {
+  it('locates the entries of 3,000 services in time proportional to the file (each entry scanned the file: seconds)', async () => {
+    const services = Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`svc${i}`, { type: 'UNLISTED', port: 20000 + i, socket_type: 'stream', wait: 'no' }]));
+    const file = write(tempDir(), 'big.json', JSON.stringify({ services }, null, 2));
+    const started = performance.now();
+    const cfg = await loadStructuredConfig({ file });
+    const ms = performance.now() - started;
+    assert.equal(cfg?.sections.length, 3000);
+    // "services" is line 2; each service takes 6 lines from line 3 on; its attributes follow it.
+    assert.deepEqual(cfg?.sections[2999]?.at, { file, line: 3 + 2999 * 6 });
+    assert.deepEqual(cfg?.sections[2999]?.entries.map((e) => e.at.line), [4, 5, 6, 7].map((n) => n + 2999 * 6));
+    assert.deepEqual(cfg?.sections[30]?.entries.map((e) => e.at.line), [4, 5, 6, 7].map((n) => n + 30 * 6));
+    assert.ok(ms < 2000, `${ms.toFixed(0)} ms`);
+  });
+});
+
 describe('loadStructuredConfig: sliced for a reload', () => {
   it('an includedir of classic files gives the same result, and the event loop runs between the files', async () => {
     const dir = tempDir();
