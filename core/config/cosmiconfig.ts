@@ -25,7 +25,7 @@
  * call builds a new explorer, and JS files are imported under a fresh URL every time so a
  * reload sees edits (each reload therefore leaves one module in Node's ESM cache).
  */
-import { readFileSync, realpathSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -169,6 +169,40 @@ interface Context {
   readonly sink: ClassicSink;
   readonly plugins: PluginSpec[];
   readonly locate: (jsonPath: JsonPath) => SourceLocation;
+  /** Attribute entries and values allowed (see valueBudget), and still left. */
+  readonly budget: { readonly limit: number; left: number };
+}
+
+/** Entries and values any JSON or YAML file may expand to, however small. */
+const MIN_VALUE_BUDGET = 65_536;
+
+/**
+ * How many attribute entries and values a JSON or YAML file may become: one per byte of it
+ * (written out, each takes more), and never fewer than MIN_VALUE_BUDGET. Only YAML aliases and
+ * merge keys go beyond that: a 47 KB file of 2,000 aliases to a 2,000-attribute mapping became
+ * 4 million entries (minutes of a reload, half a gigabyte). A JS file builds what it says.
+ */
+function valueBudget(file: string): number {
+  if (['.js', '.mjs', '.cjs'].includes(path.extname(file).toLowerCase())) return Number.POSITIVE_INFINITY;
+  try {
+    return Math.max(statSync(file).size, MIN_VALUE_BUDGET);
+  } catch {
+    return MIN_VALUE_BUDGET;
+  }
+}
+
+function budgetOf(file: string): Context['budget'] {
+  const limit = valueBudget(file);
+  return { limit, left: limit };
+}
+
+function spend(ctx: Context, n: number, at: JsonPath): void {
+  ctx.budget.left -= n;
+  if (ctx.budget.left >= 0) return;
+  throw new XinetdError(
+    'XI_ERR_CONFIG_UNREADABLE',
+    `Cannot load ${ctx.file}: at line ${ctx.locate(at).line} it expands to more than ${ctx.budget.limit} attribute entries and values (one per byte of the file; YAML aliases or merge keys repeated too often)`,
+  );
 }
 
 /** Converts an already loaded structured configuration (exported for tests and tools). */
@@ -183,7 +217,7 @@ function startConversion(config: unknown, file: string): { steps: Steps; result:
   const sink = createClassicSink();
   sink.files.push(file);
   sink.stack.push(realPathOr(file));
-  const ctx: Context = { file, sink, plugins: [], locate: locator(file) };
+  const ctx: Context = { file, sink, plugins: [], locate: locator(file), budget: budgetOf(file) };
   function* steps(): Steps {
     if (config === undefined || config === null) {
       warn(ctx, `${file}: the configuration is empty`, []);
@@ -260,7 +294,9 @@ function convertAttributes(ctx: Context, attrs: Record<string, unknown>, where: 
   const entries: RawEntry[] = [];
   for (const [key, value] of Object.entries(attrs)) {
     const at = [...where, key];
+    if (Array.isArray(value)) spend(ctx, value.length, at);
     const values = tokens(value);
+    spend(ctx, 1 + (Array.isArray(value) ? 0 : values?.length ?? 0), at);
     if (values === undefined) {
       error(ctx, `${ctx.file}: ${formatPath(at)}: expected a string, number, boolean or an array of those`, at, service);
       continue;

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { loadStructuredConfig } from '../../core/config/cosmiconfig.js';
 import { loadConfiguration } from '../../core/config/load.js';
+import { XinetdError } from '../../core/errors.js';
 import { turnsDuring, yieldEveryStep } from '../helpers/event-loop.js';
 import { parseClassicConfig } from '../../core/config/xinetd-conf.js';
 import type { RawConfig } from '../../core/config/raw.js';
@@ -265,6 +266,23 @@ describe('loadStructuredConfig: large files', () => {
     assert.deepEqual(cfg?.sections[2999]?.entries.map((e) => e.at.line), [4, 5, 6, 7].map((n) => n + 2999 * 6));
     assert.deepEqual(cfg?.sections[30]?.entries.map((e) => e.at.line), [4, 5, 6, 7].map((n) => n + 30 * 6));
     assert.ok(ms < 2000, `${ms.toFixed(0)} ms`);
+  });
+
+  it('refuses YAML whose aliases expand to more entries than the file has bytes (a 47 KB file became 4 million entries: minutes, 500 MB)', async () => {
+    const dir = tempDir();
+    const attrs = Array.from({ length: 2000 }, (_, i) => `    a${i}: x`).join('\n');
+    const refs = Array.from({ length: 2000 }, (_, i) => `  s${i}: *t`).join('\n');
+    const bomb = write(dir, 'bomb.yaml', `template: &t\n${attrs}\nservices:\n${refs}\n`);
+    const started = performance.now();
+    await assert.rejects(loadStructuredConfig({ file: bomb }), (e: unknown) =>
+      e instanceof XinetdError && e.code === 'XI_ERR_CONFIG_UNREADABLE' && e.message.includes(bomb) && /at line 20\d\d it expands to more than 65536 attribute entries/.test(e.message));
+    assert.ok(performance.now() - started < 2000);
+    // A template merged into many services is what anchors are for: it loads.
+    const services = Array.from({ length: 200 }, (_, i) => `  s${i}: {<<: *t, port: ${20000 + i}}`).join('\n');
+    const template = write(dir, 'template.yaml', `template: &t {type: UNLISTED, socket_type: stream, wait: no, user: root, server: /bin/true}\nservices:\n${services}\n`);
+    const cfg = await loadStructuredConfig({ file: template });
+    assert.equal(cfg?.sections.length, 200);
+    assert.equal(cfg?.sections[199]?.entries.length, 6);
   });
 });
 
