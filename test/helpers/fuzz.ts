@@ -59,7 +59,7 @@ const PUNCTUATION = ['{', '}', ',', '.', ':', '[', ']', '*', '?', '%', '/', '\\'
 export function longToken(rng: Rng, dictionary: readonly string[], max: number, separator = ''): string {
   const unit = rng.chance(0.4) ? rng.pick(dictionary) : Array.from({ length: 1 + rng.int(3) }, () => rng.pick(PUNCTUATION)).join('');
   const length = 1 + rng.int(max);
-  const times = Math.max(1, Math.floor(length / (unit.length + separator.length)));
+  const times = Math.max(1, Math.floor(length / Math.max(1, unit.length + separator.length)));
   return Array<string>(times).fill(unit).join(separator).slice(0, max);
 }
 
