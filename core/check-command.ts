@@ -14,8 +14,11 @@ interface CheckRow {
   readonly attributes?: Record<string, unknown>;
 }
 
+/**
+ * A value as JSON shows it, at any depth: JSON has no Infinity (it would print null), no bigint
+ * (it would throw: an IPv6 only_from entry holds one), no Set and no Map.
+ */
 const show = (v: unknown): unknown => {
-  // JSON has no Infinity (it would print null) and no bigint (it would throw).
   if (v === Number.POSITIVE_INFINITY) return 'UNLIMITED';
   if (typeof v === 'bigint') return v.toString();
   if (v instanceof Set) return [...v];
@@ -23,10 +26,12 @@ const show = (v: unknown): unknown => {
   return v;
 };
 
+const toJson = (v: unknown, indent?: number): string => JSON.stringify(v, (_key, value: unknown) => show(value), indent);
+
 /** A value on one line: words for lists of words, JSON for structured values (a log_type, redirect targets). */
 const showText = (v: unknown): string => {
   if (Array.isArray(v) && v.every((x) => typeof x !== 'object' || x === null)) return v.join(' ');
-  return typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
+  return typeof v === 'object' && v !== null ? toJson(v) : String(v);
 };
 
 export function checkRows(config: ResolvedConfig): CheckRow[] {
@@ -55,7 +60,7 @@ export async function runCheck(daemon: Daemon, json: boolean, out: NodeJS.Writab
   const problems = config.diagnostics.filter((d) => d.level === 'error' || d.level === 'warning');
   const errors = config.fatal || config.diagnostics.some((d) => d.level === 'error');
   if (json) {
-    out.write(`${JSON.stringify({ ok: !errors, services: rows, diagnostics: problems }, null, 2)}\n`);
+    out.write(`${toJson({ ok: !errors, services: rows, diagnostics: problems }, 2)}\n`);
     return errors ? 1 : 0;
   }
   for (const d of problems) out.write(`${d.at ? `${d.at.file}:${d.at.line}: ` : ''}${d.level}: ${d.message}\n`);

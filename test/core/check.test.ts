@@ -259,3 +259,17 @@ test('without -f, cosmiconfig finds the configuration in the current directory (
     assert.deepEqual(json.services.map((s) => [s.name, s.status]), [[name, 'active']]);
   }
 });
+
+test('check shows values that hold a bigint or UNLIMITED at any depth (fuzz: an IPv6 only_from crashed it, text and --json)', async () => {
+  const file = conf(svc('v6', UNLISTED(7103, '\tonly_from = ::1 10.0.0.0/8\n\tper_source = UNLIMITED /64\n')));
+  const { code, json, stderr } = await checkJson(file);
+  assert.equal(stderr, '');
+  assert.equal(code, 0, JSON.stringify(json.diagnostics));
+  const attributes = json.services[0]?.attributes as { only_from: { entries: { text: string; net: unknown }[] }; per_source: { max: unknown } };
+  // The IPv6 network, a bigint, as a decimal string; the IPv4 one is a number.
+  assert.deepEqual(attributes.only_from.entries.map((e) => [e.text, e.net]), [['::1', '1'], ['10.0.0.0/8', 10 * 2 ** 24]]);
+  assert.equal(attributes.per_source.max, 'UNLIMITED');
+  const text = await runCli(['check', '-f', file]);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /only_from = \{"entries":\[\{"kind":"v6","net":"1"/);
+});
