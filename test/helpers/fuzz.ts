@@ -177,7 +177,12 @@ export function mutate(rng: Rng, text: string | Buffer, options: MutateOptions):
 
 /** An input as a failure message shows it: escaped, and cut when long. */
 export function showInput(input: unknown, max = 1500): string {
-  const text = Buffer.isBuffer(input) ? JSON.stringify(input.toString('latin1')) : typeof input === 'string' ? JSON.stringify(input) : JSON.stringify(input, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+  const text = JSON.stringify(input, (_key, v: unknown) => {
+    if (typeof v === 'bigint') return `${v}n`;
+    // A Buffer, as its toJSON() left it: its bytes as text.
+    const bytes = v as { type?: unknown; data?: unknown };
+    return bytes?.type === 'Buffer' && Array.isArray(bytes.data) ? Buffer.from(bytes.data as number[]).toString('latin1') : v;
+  });
   return text.length > max ? `${text.slice(0, max)}... (${text.length} characters)` : text;
 }
 
@@ -186,17 +191,28 @@ export interface FuzzRun {
   readonly ms: number;
   /** The slowest case, in milliseconds. */
   readonly slowestMs: number;
+  /** The largest heap seen after a case, in MiB (sampled). */
+  readonly heapMiB: number;
+}
+
+/** The most heap a fuzz run may reach: a parser's memory must stay proportional to its input. */
+const MAX_HEAP_MIB = 1024;
+
+/** One line for the test's output: what a run did (t.diagnostic). */
+export function summary(run: FuzzRun): string {
+  return `${run.cases} cases in ${run.ms.toFixed(0)} ms (slowest ${run.slowestMs.toFixed(1)} ms, heap at most ${run.heapMiB.toFixed(0)} MiB)`;
 }
 
 /**
  * Runs `count` cases: `generate` builds the input of a case from its own Rng, `check` asserts the
  * properties. A failure names the run's seed, the case and its seed, and shows the input (the
- * whole input is also written to a file named in the message). A case slower than `caseMs` fails:
- * a parser must not run away on any input.
+ * whole input is also written to a file named in the message). A case slower than `caseMs` fails
+ * (a parser must not run away on any input), and so does a heap past MAX_HEAP_MIB.
  */
 export async function fuzz<T>(name: string, options: { seed: number; count: number; caseMs?: number }, generate: (rng: Rng, index: number) => T, check: (input: T, rng: Rng, index: number) => void | Promise<void>): Promise<FuzzRun> {
   const started = performance.now();
   let slowestMs = 0;
+  let heapMiB = 0;
   for (let index = 0; index < options.count; index++) {
     const seed = caseSeed(options.seed, index);
     const rng = new Rng(seed);
@@ -207,13 +223,15 @@ export async function fuzz<T>(name: string, options: { seed: number; count: numb
       const ms = performance.now() - caseStart;
       slowestMs = Math.max(slowestMs, ms);
       if (ms > (options.caseMs ?? 1000)) throw new Error(`took ${ms.toFixed(0)} ms (limit ${options.caseMs ?? 1000} ms)`);
+      if (index % 16 === 0) heapMiB = Math.max(heapMiB, process.memoryUsage().heapUsed / 2 ** 20);
+      if (heapMiB > MAX_HEAP_MIB) throw new Error(`the heap reached ${heapMiB.toFixed(0)} MiB`);
     } catch (error) {
       const saved = saveInput(name, options.seed, index, input);
       const cause = error instanceof Error ? error.stack ?? error.message : String(error);
       throw new Error(`fuzz ${name}: case ${index} of seed ${options.seed} (case seed ${seed}) failed\ninput (all of it in ${saved}): ${showInput(input)}\n${cause}`, { cause: error });
     }
   }
-  return { cases: options.count, ms: performance.now() - started, slowestMs };
+  return { cases: options.count, ms: performance.now() - started, slowestMs, heapMiB };
 }
 
 function saveInput(name: string, seed: number, index: number, input: unknown): string {
