@@ -13,7 +13,7 @@ import { AttributeError, type AttributeSpec } from '../../core/config/attributes
 import { parseClassicConfig } from '../../core/config/xinetd-conf.js';
 import { textFromBytes } from '../../core/raw-text.js';
 import { fuzz, longToken, mutate, summary, type Rng } from '../helpers/fuzz.js';
-import { assertLocated, classicCorpus, classicDictionary, fuzzDaemon, lineCounts, offlineLookups, resolveWith } from '../helpers/fuzz-config.js';
+import { assertProblemsLocated, classicCorpus, classicDictionary, fuzzDaemon, lineCounts, offlineLookups, resolveWith } from '../helpers/fuzz-config.js';
 
 offlineLookups();
 const daemon = fuzzDaemon();
@@ -165,10 +165,8 @@ test('fuzzed values in well-formed entries: the resolver and every checkService 
     const raw = parseClassicConfig(file);
     const counts = lineCounts(raw.files);
     const resolved = await resolveWith(daemon, raw);
-    for (const d of resolved.diagnostics) {
-      if (d.level === 'error' || d.level === 'warning') assertLocated(d.at, counts, `${d.level} "${d.message}"`);
-      assert.doesNotMatch(d.message, /its parser threw/, `a built-in parser threw something other than an AttributeError: ${d.message}`);
-    }
+    assertProblemsLocated(resolved.diagnostics, counts);
+    for (const d of resolved.diagnostics) assert.doesNotMatch(d.message, /its parser threw/, `a built-in parser threw something other than an AttributeError: ${d.message}`);
   });
   t.diagnostic(summary(run));
 });

@@ -15,7 +15,7 @@ import { checkRows } from '../../core/check-command.js';
 import type { RawConfig } from '../../core/config/raw.js';
 import { parseClassicConfig, parseClassicConfigSliced } from '../../core/config/xinetd-conf.js';
 import { fuzz, mutate, summary, type Rng } from '../helpers/fuzz.js';
-import { assertLocated, classicCorpus, classicDictionary, fuzzDaemon, lineCounts, offlineLookups, resolveWith } from '../helpers/fuzz-config.js';
+import { assertLocated, assertProblemsLocated, classicCorpus, classicDictionary, fuzzDaemon, lineCounts, offlineLookups, resolveWith } from '../helpers/fuzz-config.js';
 
 offlineLookups();
 const daemon = fuzzDaemon();
@@ -88,9 +88,7 @@ test('classic parser and resolver: mutated configurations', async (t) => {
     const resolvedSliced = await resolveWith(daemon, sliced, 0);
     assert.deepEqual(checkRows(resolvedSliced), checkRows(resolved), 'the sliced resolution differs');
     assert.deepEqual(resolvedSliced.diagnostics, resolved.diagnostics, 'the sliced resolution reports differently');
-    for (const d of resolved.diagnostics) {
-      if (d.level === 'error' || d.level === 'warning') assertLocated(d.at, counts, `${d.level} "${d.message}"`);
-    }
+    assertProblemsLocated(resolved.diagnostics, counts);
     for (const s of resolved.skipped) assertLocated(s.at, counts, `skipped service ${s.name}`);
   });
   t.diagnostic(summary(run));

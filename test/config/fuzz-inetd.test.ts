@@ -13,7 +13,7 @@ import { itox, parseInetdLine, parseInetdText } from '../../core/config/inetd-co
 import { parseClassicConfig } from '../../core/config/xinetd-conf.js';
 import { textFromBytes } from '../../core/raw-text.js';
 import { fuzz, mutate, summary } from '../helpers/fuzz.js';
-import { assertLocated, fuzzDaemon, offlineLookups, resolveWith } from '../helpers/fuzz-config.js';
+import { assertLocated, assertProblemsLocated, fuzzDaemon, offlineLookups, resolveWith } from '../helpers/fuzz-config.js';
 
 offlineLookups();
 const daemon = fuzzDaemon();
@@ -62,9 +62,7 @@ test('inetd.conf: the -inetd_compat reader and itox on mutated files', async (t)
       assert.ok(s.name !== '', 'an entry without a name');
     }
     const resolved = await resolveWith(daemon, { sections, diagnostics, files: [file], plugins: [], source: file });
-    for (const d of resolved.diagnostics) {
-      if (d.level === 'error' || d.level === 'warning') assertLocated(d.at, counts, `${d.level} "${d.message}"`);
-    }
+    assertProblemsLocated(resolved.diagnostics, counts);
 
     const out = itox(text, { daemonDir: '/usr/sbin' });
     for (const w of out.warnings) assert.match(w, /^line \d+: /);

@@ -16,7 +16,7 @@ import { XinetdError } from '../../core/errors.js';
 import { textFromBytes } from '../../core/raw-text.js';
 import { ROOT } from '../helpers/daemon.js';
 import { fuzz, mutate, summary, type Rng } from '../helpers/fuzz.js';
-import { assertLocated, classicDictionary, fuzzDaemon, lineCounts, offlineLookups, resolveWith } from '../helpers/fuzz-config.js';
+import { assertLocated, assertProblemsLocated, classicDictionary, fuzzDaemon, lineCounts, offlineLookups, resolveWith } from '../helpers/fuzz-config.js';
 
 offlineLookups();
 const daemon = fuzzDaemon();
@@ -124,9 +124,7 @@ async function checkFile(file: string): Promise<void> {
   for (const s of sync.sections) assertLocated(s.at, counts, `section ${s.kind} ${s.name}`);
   for (const p of sync.plugins) assertLocated(p.from, counts, `plugin ${p.specifier}`);
   const resolved = await resolveWith(daemon, sync);
-  for (const d of resolved.diagnostics) {
-    if (d.level === 'error' || d.level === 'warning') assertLocated(d.at, counts, `${d.level} "${d.message}"`);
-  }
+  assertProblemsLocated(resolved.diagnostics, counts);
   assertPrototypesClean();
 }
 

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
-import type { SourceLocation } from '../../core/config/raw.js';
+import type { Diagnostic, SourceLocation } from '../../core/config/raw.js';
 import { resolveConfig, type ResolvedConfig } from '../../core/config/resolve.js';
 import type { RawConfig } from '../../core/config/raw.js';
 import { Daemon } from '../../core/daemon.js';
@@ -197,6 +197,13 @@ export function lineCounts(files: readonly string[]): Map<string, number> {
     counts.set(file, Math.max(1, text.split('\n').length - (text.endsWith('\n') ? 1 : 0)));
   }
   return counts;
+}
+
+/** Every error and warning of a resolution names a line that exists in a file that was read. */
+export function assertProblemsLocated(diagnostics: readonly Diagnostic[], counts: ReadonlyMap<string, number>): void {
+  for (const d of diagnostics) {
+    if (d.level === 'error' || d.level === 'warning') assertLocated(d.at, counts, `${d.level} "${d.message}"`);
+  }
 }
 
 /** `at` names a file that was read and a line that exists in it. */
