@@ -15,7 +15,7 @@ import { checkRows } from '../../core/check-command.js';
 import type { RawConfig } from '../../core/config/raw.js';
 import { parseClassicConfig, parseClassicConfigSliced } from '../../core/config/xinetd-conf.js';
 import { fuzz, mutate, summary, type Rng } from '../helpers/fuzz.js';
-import { assertLocated, assertProblemsLocated, classicCorpus, classicDictionary, fuzzDaemon, lineCounts, offlineLookups, resolveWith } from '../helpers/fuzz-config.js';
+import { assertDiagnosticLocated, assertLocated, assertProblemsLocated, classicCorpus, classicDictionary, fuzzDaemon, lineCounts, offlineLookups, resolveWith } from '../helpers/fuzz-config.js';
 
 offlineLookups();
 const daemon = fuzzDaemon();
@@ -60,7 +60,7 @@ const breather = (rng: Rng) => () => (rng.chance(0.5) ? new Promise<void>((resol
 /** The properties of one parse: located, proportional to the input. */
 function checkRaw(raw: RawConfig): Map<string, number> {
   const counts = lineCounts(raw.files);
-  for (const d of raw.diagnostics) assertLocated(d.at, counts, `diagnostic "${d.message}"`);
+  for (const d of raw.diagnostics) assertDiagnosticLocated(d, counts);
   let tokens = 0;
   for (const s of raw.sections) {
     assertLocated(s.at, counts, `section ${s.kind} ${s.name}`);

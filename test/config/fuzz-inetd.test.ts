@@ -13,7 +13,7 @@ import { itox, parseInetdLine, parseInetdText } from '../../core/config/inetd-co
 import { parseClassicConfig } from '../../core/config/xinetd-conf.js';
 import { textFromBytes } from '../../core/raw-text.js';
 import { fuzz, mutate, summary } from '../helpers/fuzz.js';
-import { assertLocated, assertProblemsLocated, fuzzDaemon, offlineLookups, resolveWith } from '../helpers/fuzz-config.js';
+import { assertDiagnosticLocated, assertLocated, assertProblemsLocated, fuzzDaemon, offlineLookups, resolveWith } from '../helpers/fuzz-config.js';
 
 offlineLookups();
 const daemon = fuzzDaemon();
@@ -56,7 +56,7 @@ test('inetd.conf: the -inetd_compat reader and itox on mutated files', async (t)
   const run = await fuzz('inetd', { seed: 3301, count: 3000, caseMs: 500 }, (rng) => textFromBytes(mutate(rng, rng.pick(CORPUS), { dictionary: DICTIONARY, donors: CORPUS })), async (text) => {
     const { sections, diagnostics } = parseInetdText(text, file);
     const counts = new Map([[file, Math.max(1, text.split('\n').length)]]);
-    for (const d of diagnostics) assertLocated(d.at, counts, `diagnostic "${d.message}"`);
+    for (const d of diagnostics) assertDiagnosticLocated(d, counts);
     for (const s of sections) {
       assertLocated(s.at, counts, `entry ${s.name}`);
       assert.ok(s.name !== '', 'an entry without a name');

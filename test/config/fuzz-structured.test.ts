@@ -16,7 +16,7 @@ import { XinetdError } from '../../core/errors.js';
 import { textFromBytes } from '../../core/raw-text.js';
 import { ROOT } from '../helpers/daemon.js';
 import { fuzz, mutate, summary, type Rng } from '../helpers/fuzz.js';
-import { assertLocated, assertProblemsLocated, classicDictionary, fuzzDaemon, lineCounts, offlineLookups, resolveWith } from '../helpers/fuzz-config.js';
+import { assertDiagnosticLocated, assertLocated, assertProblemsLocated, classicDictionary, fuzzDaemon, lineCounts, offlineLookups, resolveWith } from '../helpers/fuzz-config.js';
 
 offlineLookups();
 const daemon = fuzzDaemon();
@@ -120,7 +120,7 @@ async function checkFile(file: string): Promise<void> {
   // Bounded memory: no more entries and values than the file has bytes (65,536 at least).
   const values = sync.sections.reduce((n, s) => n + s.entries.reduce((m, e) => m + 1 + e.values.length, 0), 0);
   assert.ok(values <= Math.max(readFileSync(file).length, 65_536) + 16 * 1024, `${values} entries and values`);
-  for (const d of sync.diagnostics) assertLocated(d.at, counts, `diagnostic "${d.message}"`);
+  for (const d of sync.diagnostics) assertDiagnosticLocated(d, counts);
   for (const s of sync.sections) assertLocated(s.at, counts, `section ${s.kind} ${s.name}`);
   for (const p of sync.plugins) assertLocated(p.from, counts, `plugin ${p.specifier}`);
   const resolved = await resolveWith(daemon, sync);

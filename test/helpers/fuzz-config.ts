@@ -4,7 +4,7 @@
  * machine, and the property every diagnostic must have: a file:line that exists.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
@@ -202,8 +202,21 @@ export function lineCounts(files: readonly string[]): Map<string, number> {
 /** Every error and warning of a resolution names a line that exists in a file that was read. */
 export function assertProblemsLocated(diagnostics: readonly Diagnostic[], counts: ReadonlyMap<string, number>): void {
   for (const d of diagnostics) {
-    if (d.level === 'error' || d.level === 'warning') assertLocated(d.at, counts, `${d.level} "${d.message}"`);
+    if (d.level === 'error' || d.level === 'warning') assertDiagnosticLocated(d, counts);
   }
+}
+
+/** xinetd's message for an includedir entry it skips (a sub-directory, a FIFO): it names the entry, no line. */
+const SKIPPED_ENTRY = /^(\/.*) is not a regular file\. It is being skipped\.$/;
+
+/**
+ * A diagnostic names a line that exists in a file that was read or, as xinetd's, the entry it
+ * skipped. `context` ends the failure's message.
+ */
+export function assertDiagnosticLocated(d: Diagnostic, counts: ReadonlyMap<string, number>, context = ''): void {
+  const skipped = d.at === undefined ? SKIPPED_ENTRY.exec(d.message) : null;
+  if (skipped) assert.ok(existsSync(skipped[1]!) && !statSync(skipped[1]!).isFile(), `"${d.message}": no such entry${context}`);
+  else assertLocated(d.at, counts, `${d.level} "${d.message}"${context}`);
 }
 
 /** `at` names a file that was read and a line that exists in it. */

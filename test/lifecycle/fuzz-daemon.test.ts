@@ -12,14 +12,14 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { RawConfig } from '../../core/config/raw.js';
+import type { Diagnostic, RawConfig } from '../../core/config/raw.js';
 import { pluginSpecsOf, type ResolvedConfig } from '../../core/config/resolve.js';
 import { parseClassicConfig } from '../../core/config/xinetd-conf.js';
 import { checkJson } from '../helpers/cli.js';
 import { shebangEnv, shebangNodeOptions } from '../helpers/cli-node-options.js';
 import { CLI, startDaemon, tempDir } from '../helpers/daemon.js';
 import { caseSeed, mutate, Rng, showInput } from '../helpers/fuzz.js';
-import { classicDictionary, fuzzDaemon, lineCounts, offlineLookups, resolveWith } from '../helpers/fuzz-config.js';
+import { assertDiagnosticLocated, classicDictionary, fuzzDaemon, lineCounts, offlineLookups, resolveWith } from '../helpers/fuzz-config.js';
 import { exchange } from '../helpers/net.js';
 import { waitFor } from '../helpers/wait.js';
 import { waitForLines } from '../helpers/e2e.js';
@@ -166,10 +166,7 @@ test('check: fuzzed configurations give located diagnostics and an exit status, 
     assert.ok(code === 0 || code === 1, describeCase(c, `exit status ${code}`));
     assert.equal(json.ok, code === 0);
     const counts = lineCounts(c.raw.files);
-    for (const d of json.diagnostics) {
-      const lines = d.at ? counts.get(d.at.file) : undefined;
-      assert.ok(d.at && lines !== undefined && d.at.line >= 1 && d.at.line <= lines, describeCase(c, `"${d.message}" is not located in a file that was read`));
-    }
+    for (const d of json.diagnostics) assertDiagnosticLocated({ ...d, level: d.level as Diagnostic['level'] }, counts, describeCase(c, ''));
     if (c.resolved.fatal) assert.equal(code, 1, describeCase(c, 'a fatal configuration passed check'));
   }
 });
