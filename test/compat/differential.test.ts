@@ -67,7 +67,8 @@ async function recordsOf(s: Scenario, ports: readonly number[], xinetd?: string)
   const d = await startDaemon((paths) => s.config(ports, paths), {
     files: { ...s.files, ...etcFiles },
     ...(xinetd ? { xinetd } : {}),
-    ...(s.etc ? { wrapper: overlaidEtc } : {}),
+    // The test runner points libwrap at empty files for every other test; here it reads /etc.
+    ...(s.etc ? { wrapper: overlaidEtc, env: { ...process.env, XINETD_TS_HOSTS_ALLOW: '/etc/hosts.allow', XINETD_TS_HOSTS_DENY: '/etc/hosts.deny' } } : {}),
   });
   try {
     await s.act(ports, d);
