@@ -21,6 +21,16 @@ const DOC = `doc: { values: 'x', default: 'none', description: 'x' }`;
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
+/** Start the daemon on a configuration listing the plugin `file` at line 3: it must exit 1 naming that line. Returns its stderr. */
+async function failsToLoad(dir: string, file: string): Promise<string> {
+  const conf = join(dir, `${file}.conf`);
+  writeFileSync(conf, `defaults\n{\n\tplugins = ./${file}\n}\n`);
+  const r = await runCli(['-dontfork', '-stayalive', '-f', conf]);
+  assert.equal(r.code, 1, `${file}: ${r.stderr}`);
+  assert.match(r.stderr, new RegExp(`\\(${escape(conf)}:3\\)`), `${file}: ${r.stderr}`);
+  return r.stderr;
+}
+
 test('a plugin that fails while loading stops the daemon with a coded error naming the line that listed it', async () => {
   const dir = pluginProject({
     'factory.js': `export default () => { throw new Error('factory boom'); };\n`,
@@ -42,14 +52,7 @@ test('a plugin that fails while loading stops the daemon with a coded error nami
     ['mode.js', /XI_ERR_PLUGIN_APPLY: plugin internal-service:moody failed to apply: defineInternalService: moody: stream mode must be 'session' or 'reply', not stream/],
     ['taken.js', /XI_ERR_ATTRIBUTE_DUPLICATE: attribute server is defined by both xinetd-ts:server and takes-server/],
   ] as const;
-  for (const [file, pattern] of cases) {
-    const conf = join(dir, `${file}.conf`);
-    writeFileSync(conf, `defaults\n{\n\tplugins = ./${file}\n}\n`);
-    const r = await runCli(['-dontfork', '-stayalive', '-f', conf]);
-    assert.equal(r.code, 1, `${file}: ${r.stderr}`);
-    assert.match(r.stderr, pattern);
-    assert.match(r.stderr, new RegExp(`\\(${escape(conf)}:3\\)`), `${file}: ${r.stderr}`);
-  }
+  for (const [file, pattern] of cases) assert.match(await failsToLoad(dir, file), pattern);
 });
 
 test('a plugin module that fails while being imported: XI_ERR_PLUGIN_IMPORT, with where in the plugin and the line that listed it', async () => {
@@ -64,13 +67,9 @@ test('a plugin module that fails while being imported: XI_ERR_PLUGIN_IMPORT, wit
     ['dependency.js', /Cannot find package 'no-such-xinetd-ts-plugin-dependency' imported from /],
   ] as const;
   for (const [file, pattern] of cases) {
-    const conf = join(dir, `${file}.conf`);
-    writeFileSync(conf, `defaults\n{\n\tplugins = ./${file}\n}\n`);
-    const r = await runCli(['-dontfork', '-stayalive', '-f', conf]);
-    assert.equal(r.code, 1, `${file}: ${r.stderr}`);
-    assert.match(r.stderr, new RegExp(`XI_ERR_PLUGIN_IMPORT: plugin \\./${escape(file)} failed while being imported: `), r.stderr);
-    assert.match(r.stderr, pattern, r.stderr);
-    assert.match(r.stderr, new RegExp(`\\(${escape(conf)}:3\\)`), `${file}: ${r.stderr}`);
+    const stderr = await failsToLoad(dir, file);
+    assert.match(stderr, new RegExp(`XI_ERR_PLUGIN_IMPORT: plugin \\./${escape(file)} failed while being imported: `), stderr);
+    assert.match(stderr, pattern, stderr);
   }
 });
 
