@@ -6,10 +6,10 @@
  * logwatch) read exactly these lines. .ci/run installs xinetd; without it these tests fail.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { ROOT, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { fixture, freePorts, hold, service, streamService } from '../helpers/e2e.js';
 import { datagram, exchange } from '../helpers/net.js';
 import { readLines, waitFor } from '../helpers/wait.js';
@@ -42,6 +42,8 @@ interface Scenario {
   readonly actualMessages?: (ours: string[]) => string[];
   /** Compare the service logs as sets: records of concurrent sessions whose order is a race. */
   readonly unordered?: boolean;
+  /** Run each daemon in a network namespace of its own (no clients then): for stock ports. */
+  readonly ownNetwork?: boolean;
 }
 
 interface Records {
@@ -69,6 +71,7 @@ async function recordsOf(s: Scenario, ports: readonly number[], xinetd?: string)
     ...(xinetd ? { xinetd } : {}),
     // The test runner points libwrap at empty files for every other test; here it reads /etc.
     ...(s.etc ? { wrapper: overlaidEtc, env: { ...process.env, XINETD_TS_HOSTS_ALLOW: '/etc/hosts.allow', XINETD_TS_HOSTS_DENY: '/etc/hosts.deny' } } : {}),
+    ...(s.ownNetwork ? { wrapper: () => ['unshare', '-n'] } : {}),
   });
   try {
     await s.act(ports, d);
@@ -135,6 +138,32 @@ function killedByReload(id: string): { expected: (lines: string[]) => string[]; 
     // xinetd also sends its signal again when the server has not died by its next look (a race).
     expectedMessages: (lines) => lines.filter((l, i) => !/unknown child process \d+ died$/.test(l) && !(l.includes(': Sending signal') && l === lines[i - 1])),
   };
+}
+
+/**
+ * compatibility.md, "`DEBUG: Reading included configuration file: F` of an `includedir`'s second
+ * and later files": xinetd-ts names the includedir line for each, as xinetd does for the first.
+ */
+function includedirLocated(lines: string[]): string[] {
+  const reading = / DEBUG: Reading included configuration file: \S+( \[file=[^\]]*\] \[line=\d+\])$/;
+  const first = lines.map((l) => reading.exec(l)?.[1]).find((at) => at !== undefined);
+  return lines.map((l) => (first && reading.test(l) ? l.replace(reading.exec(l)![1]!, first) : l));
+}
+
+/**
+ * compatibility.md and issue 3: `servers` and `services` are internal services of xinetd-ts (xinetd
+ * dropped them in 2.3.12), enabled with a warning that they show the host to their clients.
+ */
+function adminServicesServed(lines: string[]): string[] {
+  let added = 0;
+  return lines.map((l) => {
+    const m = /^(TIME xinetd\[PID\]: )ERROR: No such internal service: (servers|services)\/stream - DISABLING$/.exec(l);
+    if (m) {
+      added++;
+      return `${m[1]}WARNING: Service ${m[2]}: the ${m[2]} service shows this host's services and servers to its clients [file=DIR/xinetd.d/${m[2]}] [line=3]`;
+    }
+    return l.replace(/Started working: (\d+) available services$/, (_, n: string) => `Started working: ${Number(n) + added} available services`);
+  });
 }
 
 /**
@@ -381,6 +410,22 @@ describe('the same records as xinetd 2.3.15 (run side by side)', () => {
         await logged(d, /EXIT: back/);
       },
     });
+  });
+
+  it('Debian\'s stock /etc/xinetd.d, every entry enabled, on its standard ports', async () => {
+    const stock = join(ROOT, 'test/fixtures/conf/debian');
+    const files = Object.fromEntries(readdirSync(join(stock, 'xinetd.d')).map((name) =>
+      [`xinetd.d/${name}`, readFileSync(join(stock, 'xinetd.d', name), 'utf8').replaceAll(/^(\s*disable\s*=\s*)yes/gm, '$1no')]));
+    const records = await sameRecords({
+      ports: 0,
+      messages: true,
+      ownNetwork: true,
+      files,
+      expectedMessages: (lines) => adminServicesServed(includedirLocated(lines)),
+      config: (_, { dir }) => readFileSync(join(stock, 'xinetd.conf'), 'utf8').replace(/^includedir xinetd\.d$/m, `includedir ${dir}/xinetd.d`),
+      act: async () => undefined,
+    });
+    assert.ok(records.messages.some((l) => / Started working: 15 available services$/.test(l)), records.messages.join('\n'));
   });
 
   it('the daemon\'s messages for services it cannot run', async () => {
