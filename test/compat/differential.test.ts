@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ROOT, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { fixture, freePorts, hold, service, streamService } from '../helpers/e2e.js';
+import { startIdentServer } from '../helpers/logging-ident.js';
 import { datagram, exchange } from '../helpers/net.js';
 import { readLines, waitFor } from '../helpers/wait.js';
 
@@ -114,9 +115,11 @@ function refusedBeforeLaunch(...ids: string[]): (lines: readonly string[]) => st
   return (lines) => {
     const dropped = new Set<number>();
     lines.forEach((line, i) => {
-      const refusal = / FAIL: (\S+) (?:address|libwrap) (from=\S+)/.exec(line);
+      // An IDONLY refusal is a NOID record (compatibility.md: the ident lookup is done before launching).
+      const refusal = / FAIL: (\S+) (?:address|libwrap) from=(\S+)/.exec(line) ?? / NOID: (\S+) (\S+) /.exec(line);
       if (!refusal || !ids.includes(refusal[1]!)) return;
-      const [, id, from] = refusal;
+      const [, id, address] = refusal;
+      const from = `from=${address}`;
       const near = (k: number) => Math.abs(k - i);
       const start = lines
         .flatMap((l, k) => (!dropped.has(k) && l.includes(` START: ${id} `) && l.endsWith(from!) ? [k] : []))
@@ -323,6 +326,39 @@ describe('the same records as xinetd 2.3.15 (run side by side)', () => {
         await d.waitForMessage(/libwrap refused connection to daytime-stream/);
       },
     });
+  });
+
+  it('USERID: ident replies logged, IDONLY', async () => {
+    const friendly = await startIdentServer('127.0.0.71', (r, l) => `${r} , ${l} : USERID : UNIX : alice`);
+    const refusing = await startIdentServer('127.0.0.72', () => 'ERROR : NO-USER');
+    try {
+      await sameRecords({
+        ports: 2,
+        messages: true,
+        expected: refusedBeforeLaunch('strict'),
+        config: ([a, b], { log }) => defaults(log) +
+          streamService('who', a!, fixture('args.sh'), ['log_on_success = PID HOST USERID', 'log_on_failure = HOST USERID']) +
+          streamService('strict', b!, fixture('args.sh'), ['flags = IDONLY', 'log_on_success = PID HOST USERID', 'log_on_failure = HOST USERID']),
+        act: async ([a, b], d) => {
+          const badLines = (n: number) => waitFor(`${n} bad ident lines`, async () => {
+            const hits = (await readLines(d.messages)).filter((l) => l.includes('Bad line received from identity server'));
+            return hits.length >= n ? hits : undefined;
+          }, { file: d.messages });
+          await exchange(a!, undefined, { localAddress: '127.0.0.71' });
+          await logged(d, /USERID: who/);
+          await exchange(a!, undefined, { localAddress: '127.0.0.72' });
+          await badLines(1);
+          await exchange(b!, undefined, { localAddress: '127.0.0.71' });
+          await logged(d, /USERID: strict/);
+          await exchange(b!, undefined, { localAddress: '127.0.0.72' });
+          await logged(d, /NOID: strict/);
+          await badLines(2);
+        },
+      });
+    } finally {
+      await friendly.stop();
+      await refusing.stop();
+    }
   });
 
   it('instances and per_source reached', async () => {

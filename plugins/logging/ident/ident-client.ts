@@ -17,6 +17,11 @@ export interface IdentRequest {
 
 const IDENT_PORT = 113;
 
+/** The address the lookup talks to (and messages name, as xinetd's do): plain IPv4 for a mapped client. */
+export function identServerHost(remote: string, local: string | undefined): string {
+  return addresses(remote, local ?? '').host;
+}
+
 /** Both ends IPv4-mapped: talk plain IPv4 (a v4 socket works where the v6 one may not). */
 function addresses(remote: string, local: string): { host: string; localAddress: string | undefined } {
   const mapped = (a: string) => a.startsWith('::ffff:') && a.includes('.');

@@ -5,7 +5,7 @@ import { refuse, type Refusal } from '../../../core/refusal.js';
 import type { ServiceConfig } from '../../../core/service-config.js';
 import type { LoggingKeys } from '../attributes.js';
 import { IDONLY_REFUSAL } from '../format.js';
-import { identLookup } from './ident-client.js';
+import { identLookup, identServerHost } from './ident-client.js';
 import type { IdentResult } from './ident-reply.js';
 
 const TAP = 'xinetd-ts:logging:ident';
@@ -75,7 +75,7 @@ export function applyIdent(daemon: Daemon, keys: LoggingKeys): void {
         remote: peer,
         local,
         timeoutMs: TIMEOUT_MS,
-        onBadLine: (line) => daemon.message('error', `Bad line received from identity server at ${peer.address}: ${line}`),
+        onBadLine: (line) => daemon.message('error', `Bad line received from identity server at ${identServerHost(peer.address, local.address)}: ${line}`),
         onMissingCrLf: () => daemon.message('error', 'identd server reply missing ending CR-LF'),
         onTooMuch: () => daemon.message('error', 'Too much input from identity server'),
       });
@@ -99,7 +99,7 @@ export function applyIdent(daemon: Daemon, keys: LoggingKeys): void {
     void lookup(conn).then((result) => {
       record(conn, result);
       if (!result.ok && result.reason !== 'no server') {
-        daemon.message('error', `Failed to contact identity server at ${conn.peer?.address}: ${result.reason}`);
+        daemon.message('error', `Failed to contact identity server at ${conn.peer ? identServerHost(conn.peer.address, conn.local?.address) : undefined}: ${result.reason}`);
       }
     });
   };
