@@ -241,9 +241,9 @@ describe('the same records as xinetd 2.3.15 (run side by side)', () => {
       config: ([a], { log }) => defaults(log) +
         service('reply', ['type = UNLISTED', 'socket_type = dgram', 'protocol = udp', 'wait = yes', 'user = nobody', 'bind = 127.0.0.1', `port = ${a}`, `server = ${fixture('udp-reply.sh')}`]),
       act: async ([a], d) => {
-        assert.match((await datagram(a!, 'one')).toString(), /^reply \d+ one$/);
+        assert.match((await datagram(a!, 'one', { ms: 10_000 })).toString(), /^reply \d+ one$/);
         await logged(d, /EXIT: reply/);
-        assert.match((await datagram(a!, 'two')).toString(), /^reply \d+ two$/);
+        assert.match((await datagram(a!, 'two', { ms: 10_000 })).toString(), /^reply \d+ two$/);
         await logged(d, /EXIT: reply/, 2);
       },
     });
@@ -462,6 +462,44 @@ describe('the same records as xinetd 2.3.15 (run side by side)', () => {
       act: async () => undefined,
     });
     assert.ok(records.messages.some((l) => / Started working: 15 available services$/.test(l)), records.messages.join('\n'));
+  });
+
+  it('a reload: a service kept with a session, one moved, one removed with a session, one added, one changed', async () => {
+    const conf = (p: readonly number[], log: string, after: boolean) => defaults(log) +
+      streamService('kept', p[0]!, '/bin/cat') +
+      streamService('moved', after ? p[5]! : p[1]!, fixture('args.sh')) +
+      (after ? '' : streamService('removed', p[2]!, '/bin/cat')) +
+      (after ? streamService('added', p[3]!, fixture('args.sh'), ['server_args = new']) : '') +
+      streamService('changed', p[4]!, fixture('args.sh'), [`server_args = ${after ? 'after' : 'before'}`]);
+    await sameRecords({
+      ports: 6,
+      messages: true,
+      ...killedByReload('removed'),
+      config: (p, { log }) => conf(p, log, false),
+      act: async (p, d) => {
+        const kept = await hold(p[0]!);
+        kept.socket.write('k\n');
+        await kept.expect(/k/);
+        const removed = await hold(p[2]!);
+        removed.socket.write('r\n');
+        await removed.expect(/r/);
+        writeFileSync(join(d.dir, 'xinetd.conf'), conf(p, d.serviceLog, true));
+        d.signal('SIGHUP');
+        await d.waitForMessage(/Reconfigured/);
+        await removed.closed();
+        await logged(d, /EXIT: removed/);
+        assert.equal((await exchange(p[5]!)).toString(), '');
+        await logged(d, /EXIT: moved/);
+        assert.equal((await exchange(p[3]!)).toString(), '[new]\n');
+        await logged(d, /EXIT: added/);
+        assert.equal((await exchange(p[4]!)).toString(), '[after]\n');
+        await logged(d, /EXIT: changed/);
+        kept.socket.write('still\n');
+        await kept.expect(/still/);
+        kept.end();
+        await logged(d, /EXIT: kept/);
+      },
+    });
   });
 
   it('the daemon\'s messages for services it cannot run', async () => {
