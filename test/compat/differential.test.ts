@@ -6,10 +6,10 @@
  * logwatch) read exactly these lines. .ci/run installs xinetd; without it these tests fail.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ROOT, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { ROOT, startDaemon, tempDir, type RunningDaemon } from '../helpers/daemon.js';
 import { fixture, freePorts, hold, service, streamService } from '../helpers/e2e.js';
 import { startIdentServer } from '../helpers/logging-ident.js';
 import { datagram, exchange } from '../helpers/net.js';
@@ -29,7 +29,11 @@ interface Scenario {
    */
   readonly etc?: Record<string, string>;
   /** What the clients do; resolves once every record they cause has been written. */
-  readonly act: (ports: readonly number[], d: RunningDaemon) => Promise<void>;
+  /**
+   * What the clients do; resolves once every record they cause has been written, with what the
+   * clients received where that is compared too (the same for both daemons).
+   */
+  readonly act: (ports: readonly number[], d: RunningDaemon) => Promise<unknown>;
   /** Compare the daemon's messages (-filelog) too, not only the service log. */
   readonly messages?: boolean;
   /**
@@ -50,6 +54,8 @@ interface Scenario {
 interface Records {
   readonly log: string[];
   readonly messages: string[];
+  /** What `act` returned: what the clients received. */
+  readonly received: unknown;
 }
 
 /** Times, pids, durations and the temporary directory masked; the version banner dropped. */
@@ -74,13 +80,14 @@ async function recordsOf(s: Scenario, ports: readonly number[], xinetd?: string)
     ...(s.etc ? { wrapper: overlaidEtc, env: { ...process.env, XINETD_TS_HOSTS_ALLOW: '/etc/hosts.allow', XINETD_TS_HOSTS_DENY: '/etc/hosts.deny' } } : {}),
     ...(s.ownNetwork ? { wrapper: () => ['unshare', '-n'] } : {}),
   });
+  let received: unknown;
   try {
-    await s.act(ports, d);
+    received = await s.act(ports, d);
   } finally {
     await d.stop();
   }
   if (s.messages) await d.waitForMessage(/Exiting\.\.\./);
-  return { log: masked(await d.logLines(), d.dir), messages: s.messages ? masked(await readLines(d.messages), d.dir) : [] };
+  return { log: masked(await d.logLines(), d.dir), messages: s.messages ? masked(await readLines(d.messages), d.dir) : [], received };
 }
 
 /** Execs the daemon in a private mount namespace whose /etc is an overlay holding DIR/etc's files. */
@@ -98,7 +105,7 @@ async function sameRecords(s: Scenario): Promise<Records> {
   const reference = await recordsOf(s, ports, XINETD);
   const measured = await recordsOf(s, ports);
   const ours = { ...measured, messages: s.actualMessages?.(measured.messages) ?? measured.messages };
-  const expected = { log: s.expected?.(reference.log) ?? reference.log, messages: s.expectedMessages?.(reference.messages) ?? reference.messages };
+  const expected = { log: s.expected?.(reference.log) ?? reference.log, messages: s.expectedMessages?.(reference.messages) ?? reference.messages, received: reference.received };
   const order = (r: Records) => (s.unordered ? { ...r, log: [...r.log].sort() } : r);
   assert.deepEqual(order(ours), order(expected));
   return reference;
@@ -359,6 +366,33 @@ describe('the same records as xinetd 2.3.15 (run side by side)', () => {
       await friendly.stop();
       await refusing.stop();
     }
+  });
+
+  it('banner, banner_success, banner_fail: the bytes a client receives, spawned and internal', async () => {
+    // Readable by the servers' user (nobody): xinetd's child opens banner_success and banner_fail
+    // after taking it (compatibility.md); the daemons' own temporary directories are root's only.
+    const dir = tempDir();
+    chmodSync(dir, 0o755);
+    for (const [name, text] of [['banner', 'WELCOME\r\n'], ['granted', 'GRANTED\n'], ['denied', 'DENIED\n']]) writeFileSync(join(dir, name!), text!, { mode: 0o644 });
+    const banners = [`banner = ${dir}/banner`, `banner_success = ${dir}/granted`, `banner_fail = ${dir}/denied`, 'log_on_success = PID HOST'];
+    const { received } = await sameRecords({
+      ports: 4,
+      expected: refusedBeforeLaunch('closed'),
+      config: ([a, b, c, e], { log }) => defaults(log) +
+        streamService('open', a!, fixture('args.sh'), [...banners, 'server_args = served']) +
+        streamService('closed', b!, fixture('args.sh'), [...banners, 'only_from = 127.0.0.9']) +
+        internal('daytime', c!, 'stream', banners) +
+        service('daytime', ['type = INTERNAL UNLISTED', 'id = refused-daytime', 'socket_type = stream', 'wait = no', 'bind = 127.0.0.1', `port = ${e}`, ...banners, 'only_from = 127.0.0.9']),
+      act: async (p, d) => {
+        const seen: string[] = [];
+        for (const [i, port] of p.entries()) {
+          seen.push((await exchange(port)).toString().replace(/\d\d:\d\d:\d\d/, 'TIME'));
+          await logged(d, [/START: open/, /FAIL: closed/, /START: daytime-stream/, /FAIL: refused-daytime/][i]!);
+        }
+        return seen;
+      },
+    });
+    assert.equal((received as string[])[0], 'WELCOME\r\nGRANTED\n[served]\n');
   });
 
   it('instances and per_source reached', async () => {
