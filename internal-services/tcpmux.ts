@@ -45,6 +45,11 @@ function onRequest(ctx: InternalContext<Daemon>, socket: Socket, chunk: Buffer):
     socket.destroySoon();
     return;
   }
+  // A spawned server gets the connection as it is: the client's EOF, often read with the
+  // request, must not make Node end and close the daemon's side while the start is under way
+  // (the launcher then got the command without the connection). In-process services keep
+  // Node's default: EOF ends the session.
+  if (!target.types.has('INTERNAL') && daemon.inProcessOwner(target) === undefined) socket.allowHalfOpen = true;
   // The named service's own pipeline (access, limits, launch, records) takes the socket over;
   // its `banner` is never sent, as the accept was tcpmux's (its banner_success/fail are), and
   // the `+Go` of TCPMUXPLUS goes out in front of them (tapPlusReply).

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { connect, readToEnd, tcpmuxHead } from '../helpers/internal-services.js';
+import { fixture } from '../helpers/e2e.js';
 import { exchange, freePort } from '../helpers/net.js';
-import { waitFor } from '../helpers/wait.js';
+import { readLines, waitFor } from '../helpers/wait.js';
 
 // Edge cases of tcpmux compared side by side with xinetd 2.3.15 on loopback.
 
@@ -61,4 +62,20 @@ test('a client that closes before sending a request: `read failed`, as xinetd lo
 
 test('TCPMUX services have no socket: not counted in `Started working`', async () => {
   await d.waitForMessage(/NOTICE: Started working: 1 available service$/);
+});
+
+test('a client that half-closes right after its request still reaches a spawned TCPMUX / TCPMUXPLUS server, also on a daemon\'s first connections', async (t) => {
+  // The client's EOF arrives with the request; Node then ends the daemon's side of the socket
+  // while the start is under way (a launcher still starting, `+Go` still being written), and
+  // the launcher got the command without the connection. Fresh daemon: its first connections.
+  const fresh = await freePort();
+  const spoken = (name: string, type: string) =>
+    `service ${name}\n{\n\ttype = ${type} UNLISTED\n\tsocket_type = stream\n\tprotocol = tcp\n\twait = no\n\tuser = nobody\n\tserver = ${fixture('args.sh')}\n\tserver_args = ${name}\n}\n`;
+  const f = await startDaemon(({ log }) => `${tcpmuxHead(log, fresh, { success: 'PID HOST EXIT' })}${spoken('plusspoken', 'TCPMUXPLUS')}${spoken('spoken', 'TCPMUX')}`);
+  t.after(() => f.stop());
+  for (let i = 0; i < 3; i++) {
+    assert.equal((await exchange(fresh, 'plusspoken\r\n')).toString('latin1'), '+Go\r\n\0[plusspoken]\n', `round ${i}`);
+    assert.equal((await exchange(fresh, 'spoken\r\n')).toString('latin1'), '[spoken]\n', `round ${i}`);
+  }
+  assert.ok(!(await readLines(f.messages)).some((l) => l.includes('launch failed')));
 });
