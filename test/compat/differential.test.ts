@@ -419,6 +419,41 @@ describe('the same records as xinetd 2.3.15 (run side by side)', () => {
     assert.deepEqual(received, ['+Go\r\n\0[plus]\n', '[plain]\n', '-Service name not found\r\n\0', '-Service name not found\r\n\0', '']);
   });
 
+  it('what a spawned server runs with: user, groups, umask, nice, directory, environment, signals, capabilities, limits, descriptors', async () => {
+    // In a directory the servers' user can reach (the daemons' own are root's only).
+    const dir = tempDir();
+    chmodSync(dir, 0o755);
+    // The shell's own state is read first, with builtins only: while it runs a pipeline the
+    // shell blocks every signal and holds the pipe, and a child reading /proc/$$ would see that.
+    writeFileSync(join(dir, 'context.sh'), [
+      '#!/bin/sh',
+      'while read -r key value; do case "$key" in Groups:|SigBlk:|SigIgn:|Cap*|NoNewPrivs:) echo "$key $value" ;; esac; done < /proc/$$/status',
+      'set -- /proc/$$/fd/*',
+      'for fd; do echo "${fd##*/}"; readlink "$fd"; done',
+      'id; umask; pwd',
+      'env | sort',
+      'cut -d" " -f19 /proc/$$/stat',
+      'ulimit -a',
+      '',
+    ].join('\n'), { mode: 0o755 });
+    const { received } = await sameRecords({
+      ports: 3,
+      config: ([a, b, c], { log }) => defaults(log) +
+        streamService('plain', a!, `${dir}/context.sh`) +
+        streamService('tuned', b!, `${dir}/context.sh`, ['groups = yes', 'umask = 077', 'nice = 5', 'rlimit_files = 64', 'env = ADDED=1', 'passenv = PATH']) +
+        streamService('rooted', c!, `${dir}/context.sh`, ['group = daemon'], 'root'),
+      act: async (p, d) => {
+        const seen: string[] = [];
+        for (const [i, port] of p.entries()) {
+          seen.push((await exchange(port)).toString().replace(/(socket|pipe):\[\d+\]/g, '$1'));
+          await logged(d, /EXIT: /, i + 1);
+        }
+        return seen;
+      },
+    });
+    assert.match((received as string[])[1]!, /SigBlk: 0000000000000000\n[^]*\nuid=65534\(nobody\) .*\n0077\n/);
+  });
+
   it('instances and per_source reached', async () => {
     await sameRecords({
       ports: 2,
