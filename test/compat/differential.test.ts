@@ -51,6 +51,11 @@ interface Scenario {
   readonly ownNetwork?: boolean;
   /** Leave the service logs out of the comparison (a listed difference rewrites them whole). */
   readonly ignoreLog?: boolean;
+  /**
+   * The environment both daemons start with, instead of the test runner's. xinetd-ts's also keeps
+   * the runner's XINETD_TS_* settings: they never reach servers (compatibility.md).
+   */
+  readonly env?: Record<string, string>;
 }
 
 interface Records {
@@ -81,6 +86,7 @@ async function recordsOf(s: Scenario, ports: readonly number[], xinetd?: string)
     // The test runner points libwrap at empty files for every other test; here it reads /etc.
     ...(s.etc ? { wrapper: overlaidEtc, env: { ...process.env, XINETD_TS_HOSTS_ALLOW: '/etc/hosts.allow', XINETD_TS_HOSTS_DENY: '/etc/hosts.deny' } } : {}),
     ...(s.ownNetwork ? { wrapper: () => ['unshare', '-n'] } : {}),
+    ...(s.env ? { env: xinetd ? s.env : { ...s.env, ...daemonSettings() } } : {}),
   });
   let received: unknown;
   try {
@@ -90,6 +96,11 @@ async function recordsOf(s: Scenario, ports: readonly number[], xinetd?: string)
   }
   if (s.messages) await d.waitForMessage(/Exiting\.\.\./);
   return { log: masked(await d.logLines(), d.dir), messages: s.messages ? masked(await readLines(d.messages), d.dir) : [], received };
+}
+
+/** The test runner's settings for xinetd-ts (XINETD_TS_*). */
+function daemonSettings(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('XINETD_TS_') && e[1] !== undefined));
 }
 
 /** Execs the daemon in a private mount namespace whose /etc is an overlay holding DIR/etc's files. */
@@ -438,6 +449,7 @@ describe('the same records as xinetd 2.3.15 (run side by side)', () => {
     ].join('\n'), { mode: 0o755 });
     const { received } = await sameRecords({
       ports: 3,
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C.UTF-8', EXTRA: 'passed on' },
       config: ([a, b, c], { log }) => defaults(log) +
         streamService('plain', a!, `${dir}/context.sh`) +
         streamService('tuned', b!, `${dir}/context.sh`, ['groups = yes', 'umask = 077', 'nice = 5', 'rlimit_files = 64', 'env = ADDED=1', 'passenv = PATH']) +
@@ -452,6 +464,8 @@ describe('the same records as xinetd 2.3.15 (run side by side)', () => {
       },
     });
     assert.match((received as string[])[1]!, /SigBlk: 0000000000000000\n[^]*\nuid=65534\(nobody\) .*\n0077\n/);
+    assert.match((received as string[])[0]!, /\nEXTRA=passed on\n/);
+    assert.doesNotMatch((received as string[])[0]!, /XINETD_TS_/);
   });
 
   it('instances and per_source reached', async () => {
