@@ -2,8 +2,9 @@
  * The drop-in promise checked against the reference itself: each scenario runs Debian's xinetd and
  * then xinetd-ts on the same configuration text, ports and client actions, and the records they
  * write (the service log, and the daemon's own messages where a scenario compares them) must be
- * the same lines once times, pids and temporary paths are masked. Log analysers (fail2ban,
- * logwatch) read exactly these lines. .ci/run installs xinetd; without it these tests fail.
+ * the same lines once times, pids and temporary paths are masked, and where a scenario says so,
+ * its clients must receive the same bytes. Log analysers (fail2ban, logwatch) read exactly these
+ * lines. .ci/run installs xinetd; without it these tests fail.
  */
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -28,7 +29,6 @@ interface Scenario {
    * namespace of its own with an overlay on /etc that holds them; the machine's /etc is untouched.
    */
   readonly etc?: Record<string, string>;
-  /** What the clients do; resolves once every record they cause has been written. */
   /**
    * What the clients do; resolves once every record they cause has been written, with what the
    * clients received where that is compared too (the same for both daemons).
