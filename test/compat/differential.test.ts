@@ -11,7 +11,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileS
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ROOT, startDaemon, tempDir, type RunningDaemon } from '../helpers/daemon.js';
-import { fixture, freePorts, hold, service, streamService } from '../helpers/e2e.js';
+import { fixture, freePorts, hold, service, streamService, type HeldConnection } from '../helpers/e2e.js';
 import { startIdentServer } from '../helpers/logging-ident.js';
 import { datagram, exchange } from '../helpers/net.js';
 import { readLines, waitFor } from '../helpers/wait.js';
@@ -226,6 +226,21 @@ function logged(d: RunningDaemon, pattern: RegExp, n = 1): Promise<string[]> {
     const hits = (await d.logLines()).filter((l) => pattern.test(l));
     return hits.length >= n ? hits : undefined;
   }, { file: d.serviceLog });
+}
+
+/** A session with a /bin/cat server, seen to echo `line` (so its START is written); left open. */
+async function echoing(port: number, line: string, localAddress?: string): Promise<HeldConnection> {
+  const c = await hold(port, '127.0.0.1', localAddress);
+  c.socket.write(line);
+  await c.expect(new RegExp(line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  return c;
+}
+
+/** A connection a limit refuses at once: closed with nothing sent. */
+async function refusedAtOnce(port: number): Promise<void> {
+  const c = await hold(port);
+  await c.closed();
+  assert.equal(c.received(), '');
 }
 
 /** An access_times window that excludes the current time (and the next hour). */
@@ -475,26 +490,16 @@ describe('the same records as xinetd 2.3.15 (run side by side)', () => {
         streamService('one', a!, '/bin/cat', ['instances = 1']) +
         streamService('persrc', b!, '/bin/cat', ['per_source = 1']),
       act: async ([a, b], d) => {
-        const first = await hold(a!);
-        first.socket.write('x\n');
-        await first.expect(/x/);
+        const first = await echoing(a!, 'x\n');
         // The limit refuses at once (FAIL service_limit); the connection is closed unserved.
-        const second = await hold(a!);
-        await second.closed();
-        assert.equal(second.received(), '');
+        await refusedAtOnce(a!);
         await logged(d, /FAIL: one/);
         first.end();
         await logged(d, /EXIT: one/);
-        const mine = await hold(b!);
-        mine.socket.write('x\n');
-        await mine.expect(/x/);
-        const refused = await hold(b!);
-        await refused.closed();
-        assert.equal(refused.received(), '');
+        const mine = await echoing(b!, 'x\n');
+        await refusedAtOnce(b!);
         await logged(d, /FAIL: persrc/);
-        const other = await hold(b!, '127.0.0.1', '127.0.0.2');
-        other.socket.write('w\n');
-        await other.expect(/w/);
+        const other = await echoing(b!, 'w\n', '127.0.0.2');
         other.end();
         mine.end();
         await logged(d, /EXIT: persrc/, 2);
@@ -545,9 +550,7 @@ describe('the same records as xinetd 2.3.15 (run side by side)', () => {
         streamService('back', back!, '/bin/cat'),
       act: async ([front], d) => {
         // No half-close: xinetd's redirect would tear both directions down (compatibility.md).
-        const client = await hold(front!);
-        client.socket.write('through\n');
-        await client.expect(/through\n/);
+        const client = await echoing(front!, 'through\n');
         client.end();
         await logged(d, /EXIT: front/);
         await logged(d, /EXIT: back/);
@@ -584,12 +587,8 @@ describe('the same records as xinetd 2.3.15 (run side by side)', () => {
       ...killedByReload('removed'),
       config: (p, { log }) => conf(p, log, false),
       act: async (p, d) => {
-        const kept = await hold(p[0]!);
-        kept.socket.write('k\n');
-        await kept.expect(/k/);
-        const removed = await hold(p[2]!);
-        removed.socket.write('r\n');
-        await removed.expect(/r/);
+        const kept = await echoing(p[0]!, 'k\n');
+        const removed = await echoing(p[2]!, 'r\n');
         writeFileSync(join(d.dir, 'xinetd.conf'), conf(p, d.serviceLog, true));
         d.signal('SIGHUP');
         await d.waitForMessage(/Reconfigured/);
@@ -653,9 +652,7 @@ describe('the same records as xinetd 2.3.15 (run side by side)', () => {
       config: ([a, b], { log, dir }) => conf(a!, b!, log, dir),
       act: async ([a, b], d) => {
         // A session of the service the reload removes: its server is signalled.
-        const session = await hold(b!);
-        session.socket.write('x\n');
-        await session.expect(/x/);
+        const session = await echoing(b!, 'x\n');
         writeFileSync(join(d.dir, 'xinetd.conf'), conf(a!, b!, d.serviceLog, d.dir).replace('service changed', 'service renamed'));
         d.signal('SIGHUP');
         await d.waitForMessage(/Reconfigured/);
