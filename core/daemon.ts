@@ -95,6 +95,8 @@ export class Daemon extends EventEmitter {
   #closing = false;
   /** Counted sessions served inside this process: what a SIGQUIT waits for. */
   readonly #served = new Set<Session>();
+  /** Services a reload or SIGTERM stopped, with the signal their sessions got. */
+  readonly #stoppedWith = new WeakMap<ServiceState, NodeJS.Signals>();
   /** Stream connections accepted and still being decided (not yet launched or refused). */
   #deciding = 0;
   readonly #decided = (): void => {
@@ -130,8 +132,13 @@ export class Daemon extends EventEmitter {
       slotTaken: () => this.#running++,
       slotFreed: () => this.#running--,
       sessionStarted: (conn, session) => {
-        this.#services.get(conn.service.identity)?.sessions.set(session, conn);
         if (session.pid === 0) this.#served.add(session);
+        const svc = this.#services.get(conn.service.identity);
+        if (svc?.state === conn.state) return void svc.sessions.set(session, conn);
+        // Its service was stopped while the connection was on its way (an ident lookup, the
+        // launcher's report of the pid): it ends as the sessions already running did.
+        const signal = this.#stoppedWith.get(conn.state);
+        if (signal) this.#signalSession(conn.service, session, signal);
       },
       sessionEnded: (conn, session) => {
         for (const svc of this.#services.values()) if (svc.sessions.delete(session)) break;
@@ -560,13 +567,16 @@ export class Daemon extends EventEmitter {
     else if (svc.handle) await closeHandle(svc.handle);
     this.hooks.deactivated.call(svc.state.config);
     if (signal) {
-      for (const session of svc.sessions.keys()) {
-        if (session.pid > 0) this.message('warning', `Sending signal ${constants.signals[signal]} to ${svc.state.config.id} server ${session.pid}`);
-        session.stop(signal);
-      }
+      this.#stoppedWith.set(svc.state, signal);
+      for (const session of svc.sessions.keys()) this.#signalSession(svc.state.config, session, signal);
     }
     // At exit xinetd writes `Exiting...` only; a service going away otherwise is worth a line.
     if (!this.#closing) this.message('notice', `service ${svc.state.config.id} deactivated`);
+  }
+
+  #signalSession(service: ServiceConfig, session: Session, signal: NodeJS.Signals): void {
+    if (session.pid > 0) this.message('warning', `Sending signal ${constants.signals[signal]} to ${service.id} server ${session.pid}`);
+    session.stop(signal);
   }
 
   #connection(svc: ActiveService, fields: Partial<Connection>): Connection {

@@ -91,6 +91,10 @@ async function recordsOf(s: Scenario, ports: readonly number[], xinetd?: string)
   let received: unknown;
   try {
     received = await s.act(ports, d);
+  } catch (error) {
+    // Which daemon, and what it had written: a failure on CI is read from this alone.
+    const so = `service log:\n${(await d.logLines()).join('\n')}\nmessages:\n${(await readLines(d.messages)).join('\n')}`;
+    throw new Error(`${xinetd ? 'xinetd' : 'xinetd-ts'}: ${(error as Error).message}\n${so}`, { cause: error });
   } finally {
     await d.stop();
   }

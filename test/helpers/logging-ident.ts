@@ -31,10 +31,10 @@ export async function startOidentd(address: string): Promise<{ stop(): Promise<v
 
 /**
  * A small ident server written for the tests on ADDRESS:113: `answer(remotePort, localPort)`
- * gives the reply line (without CR LF), or undefined to stay silent. It is asked for every query,
- * so it can also record which ports were looked up.
+ * gives the reply line (without CR LF), or undefined to stay silent; a promise of one replies
+ * when it settles. It is asked for every query, so it can also record which ports were looked up.
  */
-export async function startIdentServer(address: string, answer: (rport: number, lport: number) => string | undefined): Promise<{ stop(): Promise<void> }> {
+export async function startIdentServer(address: string, answer: (rport: number, lport: number) => string | undefined | Promise<string | undefined>): Promise<{ stop(): Promise<void> }> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((c) => {
     sockets.add(c);
@@ -45,8 +45,9 @@ export async function startIdentServer(address: string, answer: (rport: number, 
       text += b.toString('latin1');
       const m = /^(\d+)\s*,\s*(\d+)\r\n/.exec(text);
       if (!m) return;
-      const reply = answer(Number(m[1]), Number(m[2]));
-      if (reply !== undefined) c.end(`${reply}\r\n`);
+      void Promise.resolve(answer(Number(m[1]), Number(m[2]))).then((reply) => {
+        if (reply !== undefined && !c.destroyed) c.end(`${reply}\r\n`);
+      });
     });
   });
   server.listen(113, address);

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { alive, echoingSession, fixture, freePorts, hold, loggingDefaults, pidOf, service, streamService, tryConnect, waitForGone, waitForLines } from '../helpers/e2e.js';
+import { startIdentServer } from '../helpers/logging-ident.js';
 import { datagram, exchange } from '../helpers/net.js';
 
 const cat = (name: string, port: number) => streamService(name, port, '/bin/cat');
@@ -288,4 +289,33 @@ test("Debian's echo and echo-udp files (one echo-dgram id twice on a port): both
   assert.match(report!, /Reconfigured: new=0 old=0 dropped=3 \(services\)/);
   assert.equal(await tryConnect(port!, '127.0.0.1'), 'ECONNREFUSED');
   assert.equal(await udpPortFree(port!), true, 'no echo-dgram socket outlives the reload');
+});
+
+test('a connection still on its way (an ident lookup) when a reload removes its service: its server is ended as the running ones are', async (t) => {
+  const [pSlow, pOther] = await freePorts(2);
+  let queried!: () => void;
+  const query = new Promise<void>((resolve) => (queried = resolve));
+  let answer!: (line: string) => void;
+  const reply = new Promise<string>((resolve) => (answer = resolve));
+  // The lookup goes to the client's address: the reply comes when the test says.
+  const identd = await startIdentServer('127.0.0.73', (r, l) => (queried(), reply.then((text) => `${r},${l}${text}`)));
+  t.after(() => identd.stop());
+  const withUserid = (log: string) => `${loggingDefaults(log)}\nservice slow\n{\n\ttype = UNLISTED\n\tsocket_type = stream\n\twait = no\n\tuser = nobody\n\tport = ${pSlow}\n\tserver = /bin/cat\n\tlog_on_success += USERID\n}\n`;
+  const d = await startDaemon(({ log }) => withUserid(log));
+  t.after(() => d.stop());
+
+  const client = await hold(pSlow!, '127.0.0.1', '127.0.0.73');
+  t.after(() => client.end());
+  client.socket.write('x\n');
+  await query;
+  assert.match(await reload(d, [loggingDefaults(d.serviceLog), cat('other', pOther!)].join('\n'), 1), /Reconfigured: new=1 old=0 dropped=1/);
+  answer(':USERID:UNIX:late');
+
+  // The server starts once the lookup is done, for a service gone: it gets the reload's signal.
+  const pid = pidOf(await d.waitForLog(/START: slow pid=/));
+  await client.closed();
+  await waitForGone(pid);
+  assert.match(await d.waitForLog(/EXIT: slow/), /EXIT: slow signal=9 /);
+  await d.waitForMessage(new RegExp(`Sending signal 9 to slow server ${pid}$`));
+  assert.equal((await exchange(pOther!, 'still\n')).toString(), 'still\n');
 });
