@@ -593,6 +593,10 @@ describe('the same records as xinetd 2.3.15 (run side by side)', () => {
       act: async (p, d) => {
         const kept = await echoing(p[0]!, 'k\n');
         const removed = await echoing(p[2]!, 'r\n');
+        // Both servers known to the daemon (xinetd at the fork, xinetd-ts once the launcher reported
+        // the pid): a server whose report comes after the reload is signalled after `Reconfigured`.
+        await logged(d, /START: removed /);
+        await logged(d, /START: kept /);
         writeFileSync(join(d.dir, 'xinetd.conf'), conf(p, d.serviceLog, true));
         d.signal('SIGHUP');
         await d.waitForMessage(/Reconfigured/);
@@ -657,6 +661,7 @@ describe('the same records as xinetd 2.3.15 (run side by side)', () => {
       act: async ([a, b], d) => {
         // A session of the service the reload removes: its server is signalled.
         const session = await echoing(b!, 'x\n');
+        await logged(d, /START: changed /);
         writeFileSync(join(d.dir, 'xinetd.conf'), conf(a!, b!, d.serviceLog, d.dir).replace('service changed', 'service renamed'));
         d.signal('SIGHUP');
         await d.waitForMessage(/Reconfigured/);
