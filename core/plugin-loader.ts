@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import type { PluginSpec } from './config/raw.js';
 import { XinetdError } from './errors.js';
 import { isPlugin, type XinetdPlugin } from './plugin.js';
-import { importFailure } from './plugin-import-failure.js';
+import { importFailure } from './module-import-failure.js';
 
 export const where = (spec: PluginSpec) => `${spec.from.file}:${spec.from.line}`;
 

@@ -33,6 +33,7 @@ import { cosmiconfig, defaultLoaders, type Loader } from 'cosmiconfig';
 import { XinetdError } from '../errors.js';
 import type { Diagnostic, Operator, PluginSpec, RawConfig, RawEntry, RawSection, SourceLocation } from './raw.js';
 import { assertRegularFileSync } from '../regular-file.js';
+import { importFailure } from '../module-import-failure.js';
 import { breatheThrough, createClassicSink, drain, includeDirSteps, includeFileSteps, parseClassicConfig, parseClassicConfigSliced, type ClassicSink, type Steps } from './xinetd-conf.js';
 
 export type StructuredScalar = string | number | boolean;
@@ -66,6 +67,7 @@ export const SEARCH_PLACES: readonly string[] = [
 ];
 
 const STRUCTURED_EXTENSIONS = new Set(['.json', '.yaml', '.yml', '.js', '.mjs', '.cjs']);
+const JS_EXTENSIONS = new Set(['.js', '.mjs', '.cjs']);
 const TOP_LEVEL_KEYS = new Set(['defaults', 'services', 'include', 'includedir', 'plugins']);
 
 /**
@@ -90,9 +92,10 @@ export async function loadStructuredConfig(options: { searchFrom?: string; file?
     result = options.file !== undefined ? await explorer.load(path.resolve(options.file)) : await explorer.search(options.searchFrom);
   } catch (cause) {
     const what = options.file ?? `the structured configuration in ${options.searchFrom ?? process.cwd()}`;
-    throw new XinetdError('XI_ERR_CONFIG_UNREADABLE', `Cannot load ${what}: ${cause instanceof Error ? cause.message : String(cause)}`, {
-      cause,
-    });
+    // A JavaScript configuration that throws or does not parse: say where, as for a plugin.
+    const file = options.file !== undefined ? path.resolve(options.file) : undefined;
+    const why = file !== undefined && JS_EXTENSIONS.has(path.extname(file)) ? await importFailure(cause, file) : cause instanceof Error ? cause.message : String(cause);
+    throw new XinetdError('XI_ERR_CONFIG_UNREADABLE', `Cannot load ${what}: ${why}`, { cause });
   }
   if (result === null) {
     // A named file that holds nothing (YAML of comments, `null`, a package.json without the

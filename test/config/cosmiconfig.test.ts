@@ -9,6 +9,7 @@ import { loadStructuredConfig } from '../../core/config/cosmiconfig.js';
 import { loadConfiguration } from '../../core/config/load.js';
 import { XinetdError } from '../../core/errors.js';
 import { turnsDuring, yieldEveryStep } from '../helpers/event-loop.js';
+import { runCli } from '../helpers/cli.js';
 import { parseClassicConfig } from '../../core/config/xinetd-conf.js';
 import type { RawConfig } from '../../core/config/raw.js';
 
@@ -329,4 +330,32 @@ describe('loadStructuredConfig: file selection and reloads', () => {
       assert.deepEqual([first, second, third].map((c) => c?.sections[0]?.entries[0]?.values[0]), ['1', '2', '3']);
     });
   }
+});
+
+describe('a JavaScript configuration that fails while being loaded', () => {
+  it('names the file and line of a throw, a syntax error or a throwing helper it imports, from `check` and from the daemon', async () => {
+    const dir = tempDir();
+    const cases = [
+      [write(dir, 'throws.config.mjs', `const ports = undefined;\nexport default {\n  services: { echo: { port: ports.echo } },\n};\n`),
+        /TypeError: Cannot read properties of undefined \(reading 'echo'\) at (\S+throws\.config\.mjs):3:\d+$/],
+      [write(dir, 'syntax.config.mjs', `export default {\n  services: {\n    echo: { port: 7 }\n    daytime: { port: 13 },\n  },\n};\n`),
+        /SyntaxError: .* at (\S+syntax\.config\.mjs):4$/],
+      [write(dir, 'common.config.cjs', `const base = 7000;\n\nthrow new Error('no ports left above ' + base);\n`),
+        /Error: no ports left above 7000 at (\S+common\.config\.cjs):3:\d+$/],
+      [write(dir, 'imports.config.mjs', `import { ports } from './ports.mjs';\nexport default { services: { echo: { port: ports() } } };\n`),
+        /Error: PORTS is not set at (\S+ports\.mjs):1:\d+$/],
+    ] as const;
+    write(dir, 'ports.mjs', `export const ports = () => { throw new Error('PORTS is not set'); };\n`);
+    const located = ['throws.config.mjs', 'syntax.config.mjs', 'common.config.cjs', 'ports.mjs'];
+    for (const [[file, pattern], where] of cases.map((c, i) => [c, located[i]!] as const)) {
+      for (const args of [['check', '-f', file], ['-dontfork', '-stayalive', '-f', file]]) {
+        const r = await runCli(args);
+        assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+        // `check` prints the error alone; the daemon as one of its messages (time, pid, level first).
+        const line = r.stderr.trim().split('\n').find((l) => l.includes(`XI_ERR_CONFIG_UNREADABLE: Cannot load ${file}: `));
+        assert.ok(line, `${args.join(' ')}: ${r.stderr}`);
+        assert.equal(pattern.exec(line!)?.[1], path.join(dir, where), `${args.join(' ')}: ${r.stderr}`);
+      }
+    }
+  });
 });
