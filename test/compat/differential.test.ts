@@ -511,6 +511,31 @@ describe('the same records as xinetd 2.3.15 (run side by side)', () => {
     });
   });
 
+  it('cps: the connection over the rate refused, the service off and back', async () => {
+    // xinetd's window is RATE whole seconds from its first connection (not one second), and a trip
+    // does not reset it: with cps = 2 2 three connections within a second trip it wherever the
+    // second boundary falls, and after the 2 s off the window is fresh.
+    await sameRecords({
+      ports: 1,
+      messages: true,
+      config: ([p], { log }) => defaults(log) + streamService('rate', p!, '/bin/cat', ['cps = 2 2']),
+      act: async ([p], d) => {
+        for (let i = 1; i <= 2; i++) {
+          const c = await echoing(p!, `${i}\n`);
+          c.end();
+          await logged(d, /EXIT: rate/, i);
+        }
+        await refusedAtOnce(p!);
+        await logged(d, /FAIL: rate connections per second/);
+        await d.waitForMessage(/Deactivating service rate due to excessive incoming connections\./);
+        await d.waitForMessage(/Activating service rate$/, 6000);
+        const back = await echoing(p!, 'back\n');
+        back.end();
+        await logged(d, /EXIT: rate/, 3);
+      },
+    });
+  });
+
   it('internal services over stream and dgram', async () => {
     await sameRecords({
       ports: 7,
