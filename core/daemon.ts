@@ -414,7 +414,8 @@ export class Daemon extends EventEmitter {
   /** Switch a service off for `ms` (cps, EMFILE): its socket is closed, then re-created. */
   suspend(state: ServiceState, ms: number, onResume?: () => void): void {
     const svc = this.#services.get(state.config.identity);
-    if (!svc || svc.resumeTimer) return;
+    // A connection of a service a reload removed (and perhaps added again) suspends nothing.
+    if (!svc || svc.state !== state || svc.resumeTimer) return;
     state.suspendedUntil = Date.now() + ms;
     const { handle, watched } = svc;
     svc.handle = undefined;

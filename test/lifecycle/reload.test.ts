@@ -319,3 +319,35 @@ test('a connection still on its way (an ident lookup) when a reload removes its 
   await d.waitForMessage(new RegExp(`Sending signal 9 to slow server ${pid}$`));
   assert.equal((await exchange(pOther!, 'still\n')).toString(), 'still\n');
 });
+
+test('connections still on their way when their service was removed and added again: their cps trip does not switch off the new service', async (t) => {
+  const [port] = await freePorts(1);
+  let queries = 0;
+  let bothQueried!: () => void;
+  const queried = new Promise<void>((resolve) => (bothQueried = resolve));
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const identd = await startIdentServer('127.0.0.74', (r, l) => {
+    if (++queries === 2) bothQueried();
+    return released.then(() => `${r},${l}:USERID:UNIX:late`);
+  });
+  t.after(() => identd.stop());
+  const rate = (log: string) => `${loggingDefaults(log)}\nservice rate\n{\n\ttype = UNLISTED\n\tsocket_type = stream\n\twait = no\n\tuser = nobody\n\tport = ${port}\n\tserver = /bin/cat\n\tcps = 1 30\n\tlog_on_success += USERID\n}\n`;
+  const d = await startDaemon(({ log }) => rate(log));
+  t.after(() => d.stop());
+
+  // Two connections wait for their ident lookups; the service goes away and comes back.
+  const waiting = [await hold(port!, '127.0.0.1', '127.0.0.74'), await hold(port!, '127.0.0.1', '127.0.0.74')];
+  t.after(() => waiting.forEach((c) => c.end()));
+  await queried;
+  assert.match(await reload(d, loggingDefaults(d.serviceLog), 1), /Reconfigured: new=0 old=0 dropped=1/);
+  assert.match(await reload(d, rate(d.serviceLog), 2), /Reconfigured: new=1 old=0 dropped=0/);
+  release();
+
+  // The second of the old service's connections is over its rate: refused, and that is all.
+  await d.waitForLog(/FAIL: rate connections per second/);
+  for (const c of waiting) await c.closed();
+  assert.equal((await exchange(port!, 'new\n')).toString(), 'new\n', 'the service added again still accepts');
+  const messages = readFileSync(d.messages, 'utf8').split('\n');
+  assert.equal(messages.filter((l) => /Deactivating service rate/.test(l)).length, 0, messages.join('\n'));
+});
