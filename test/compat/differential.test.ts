@@ -463,6 +463,8 @@ describe('the same records as xinetd 2.3.15 (run side by side)', () => {
       'id; umask; pwd',
       'env | sort',
       'cut -d" " -f19 /proc/$$/stat',
+      // Whether the server leads its own session and process group (autogroup scheduling, job control).
+      'read -r _ _ _ _ pgrp sid _ < /proc/$$/stat; [ "$sid" = "$$" ] && echo session leader || echo in the parent session; [ "$pgrp" = "$$" ] && echo group leader || echo in the parent group',
       'ulimit -a',
       '',
     ].join('\n'), { mode: 0o755 });
