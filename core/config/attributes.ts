@@ -83,6 +83,18 @@ export class AttributeError extends Error {
   }
 }
 
+/**
+ * Thrown by a parser when a line has a number of values xinetd does not take for the attribute
+ * (reference 1.3): xinetd's warning, and the line is ignored as if it were not written (the
+ * service stays, with the defaults' value), where a bad value would disable the service.
+ */
+export class WrongValueCount extends AttributeError {
+  constructor(readonly expected: number, readonly given: number) {
+    super(`expects ${expected} values and ${given} values were specified`, 'warning');
+    this.name = 'WrongValueCount';
+  }
+}
+
 export interface FlagSpec {
   readonly name: string;
   readonly owner: string;

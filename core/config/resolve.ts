@@ -12,6 +12,7 @@ import {
   type AttributeSpec,
   type Inherit,
   type ParseContext,
+  WrongValueCount,
 } from './attributes.js';
 import type { Diagnostic, PluginSpec, RawConfig, RawEntry, RawSection, SourceLocation } from './raw.js';
 
@@ -155,10 +156,7 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
             const cur = defaultsLists.get(spec.name) ?? { tokens: [], ats: [] };
             defaultsLists.set(spec.name, { ...applyListOp(cur, entry, true), at: entry.at });
           } else {
-            if (typeof spec.arity === 'number' && entry.values.length !== spec.arity) {
-              diag('warning', `attribute ${entry.attr} expects ${spec.arity} values and ${entry.values.length} values were specified`, entry.at);
-              continue;
-            }
+            if (typeof spec.arity === 'number' && entry.values.length !== spec.arity) throw new WrongValueCount(spec.arity, entry.values.length);
             if (spec.arity === 'many' && entry.values.length === 0) {
               throw new AttributeError(`attribute ${entry.attr} expects at least 1 value and none was given.`, 'warning');
             }
@@ -176,6 +174,10 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
             defaultsValues.set(spec.name, value);
           }
         } catch (e) {
+          if (e instanceof WrongValueCount) {
+            diag('warning', `attribute ${entry.attr} ${e.message}`, entry.at);
+            continue;
+          }
           if (!(e instanceof AttributeError)) throw e;
           // The parser's message only: xinetd names no attribute here, its fatal message follows.
           diag(e.level, e.message, entry.at);
@@ -241,10 +243,7 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
           diag('warning', `Service ${svc}: attribute already set: ${entry.attr}`, entry.at, svc);
           continue;
         }
-        if (typeof spec.arity === 'number' && entry.values.length !== spec.arity) {
-          diag('warning', `attribute ${entry.attr} expects ${spec.arity} values and ${entry.values.length} values were specified`, entry.at, svc);
-          continue;
-        }
+        if (typeof spec.arity === 'number' && entry.values.length !== spec.arity) throw new WrongValueCount(spec.arity, entry.values.length);
         if (spec.arity === 'many' && entry.values.length === 0) {
           throw new AttributeError(`attribute ${entry.attr} expects at least 1 value and none was given.`, 'warning');
         }
@@ -261,6 +260,10 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
           draft.errors = 0;
         }
       } catch (e) {
+        if (e instanceof WrongValueCount) {
+          diag('warning', `attribute ${entry.attr} ${e.message}`, entry.at, svc);
+          continue;
+        }
         if (!(e instanceof AttributeError)) throw e;
         diag(e.level, e.message, entry.at, svc);
         diag('error', `Error parsing attribute ${entry.attr} - DISABLING SERVICE`, entry.at, svc);

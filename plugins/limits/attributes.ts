@@ -1,4 +1,4 @@
-import { AttributeError, type AttributeKey, type AttributeRegistry } from '../../core/config/attributes.js';
+import { AttributeError, WrongValueCount, type AttributeKey, type AttributeRegistry } from '../../core/config/attributes.js';
 import { DUMP_STAGE } from '../../core/config/attribute-dump.js';
 import { parseInteger } from '../../core/core-attributes.js';
 
@@ -40,7 +40,11 @@ function parsePerSource(values: readonly string[]): PerSource {
   const message = 'Number of per source instances is invalid';
   const joined = values.length === 1 ? /^([^/]+)\/(\d+)$/.exec(values[0]!) : null;
   const [count, prefix] = joined ? [joined[1]!, `/${joined[2]}`] : values;
-  if (values.length > 2 || count === undefined) throw new AttributeError(`${message}: ${values.join(' ')}`);
+  // xinetd takes one value; a second is ours when it is a /LEN (or a bare number: a slash
+  // forgotten). Any other count is xinetd's warning and the line is ignored: a comment after
+  // the value, say (`#` is text there).
+  if (values.length > 2 || (prefix !== undefined && !/^\/|^\d+$/.test(prefix))) throw new WrongValueCount(1, values.length);
+  if (count === undefined) throw new AttributeError(`${message}: ${values.join(' ')}`);
   const max = unlimitedOr(count, message);
   if (prefix === undefined) return { max, prefix6: undefined };
   const m = /^\/(\d{1,3})$/.exec(prefix);

@@ -513,6 +513,24 @@ describe('the same records as xinetd 2.3.15 (run side by side)', () => {
     });
   });
 
+  it('a comment after per_source is part of its value: the line is ignored with a warning, the defaults\' value stays', async () => {
+    // `#` starts a comment only at the start of a line, so these are 4 values where xinetd takes
+    // one (xinetd-ts two, with /LEN): the service runs, with the defaults' per_source = 1.
+    await sameRecords({
+      ports: 1,
+      messages: true,
+      config: ([p], { log }) => defaults(log, ['per_source = 1']) +
+        streamService('commented', p!, '/bin/cat', ['per_source = 4     # per client']),
+      act: async ([p], d) => {
+        const first = await echoing(p!, 'x\n');
+        await refusedAtOnce(p!);
+        await logged(d, /FAIL: commented per_source_limit/);
+        first.end();
+        await logged(d, /EXIT: commented/);
+      },
+    });
+  });
+
   it('cps: the connection over the rate refused, the service off and back', async () => {
     // xinetd's window is RATE whole seconds from its first connection (not one second), and a trip
     // does not reset it: with cps = 2 2 three connections within a second trip it wherever the

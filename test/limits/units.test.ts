@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AttributeRegistry, AttributeError } from '../../core/config/attributes.js';
+import { AttributeRegistry, AttributeError, WrongValueCount } from '../../core/config/attributes.js';
 import { defineLimitAttributes } from '../../plugins/limits/attributes.js';
 import { CpsWindow } from '../../plugins/limits/cps-window.js';
 import { descriptorCeilings, openFileLimit } from '../../plugins/limits/descriptors.js';
@@ -137,6 +137,9 @@ test('attribute parsing: instances, per_source (with /LEN), cps (with the lone 0
   assert.throws(() => parse('per_source', 'x'), /Number of per source instances is invalid: x/);
   assert.throws(() => parse('per_source', '4', '/129'), /prefix length/);
   assert.throws(() => parse('per_source', '4', '64'), /prefix length/);
+  // A comment after the value is more values, as xinetd reads it: its warning, the line ignored.
+  assert.throws(() => parse('per_source', '4', '#', 'note'), new WrongValueCount(1, 3));
+  assert.throws(() => parse('per_source', '4', '#note'), new WrongValueCount(1, 2));
   assert.deepEqual(parse('cps', '25', '30'), { rate: 25, wait: 30 });
   assert.deepEqual(parse('cps', '0'), { rate: 0, wait: 0 });
   assert.deepEqual(parse('cps', '0', '5'), { rate: 0, wait: 5 });
