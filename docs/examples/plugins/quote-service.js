@@ -8,7 +8,8 @@
 //   service quote
 //   {
 //       type        = INTERNAL UNLISTED
-//       socket_type = stream          # or dgram (with protocol = udp)
+//       # or dgram (UDP)
+//       socket_type = stream
 //       wait        = no
 //       port        = 7017
 //   }
