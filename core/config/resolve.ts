@@ -328,11 +328,6 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
     if (draft.disabled) return drop('');
     // xinetd drops an entry with a syntax error while parsing: it is never `removing`.
     if (section.broken) return drop('configuration error');
-    const id = idOf(draft);
-    if (disabled.some((d) => eq(d, id)) || (enabled && !enabled.some((e) => eq(e, id)))) {
-      diag('debug', `removing ${section.name}`, undefined, section.name);
-      return drop('');
-    }
     // Lists are parsed once more on the merged tokens.
     for (const [attr, list] of draft.lists) {
       const spec = registry.lookup(attr) as Spec;
@@ -344,9 +339,16 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
         draft.errors++;
       }
     }
-    if (draft.errors === 0) return true;
-    diag('debug', `removing ${section.name}`, undefined, section.name);
-    return drop('configuration error');
+    const removing = (reason: string) => {
+      diag('debug', `removing ${section.name}`, undefined, section.name);
+      return drop(reason);
+    };
+    if (draft.errors > 0) return removing('configuration error');
+    // The defaults' `disabled` list removes silently; an entry `enabled` leaves out is `removing`.
+    const id = idOf(draft);
+    if (disabled.some((d) => eq(d, id))) return drop('');
+    if (enabled && !enabled.some((e) => eq(e, id))) return removing('');
+    return true;
   };
   // Every entry dropped while reading is dropped before any entry is checked as a whole
   // (`missing attribute`, `Must specify a server`, ...), as xinetd does.

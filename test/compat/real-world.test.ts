@@ -37,7 +37,7 @@ function disabled(text: string, value: 'yes' | 'no'): string {
 }
 
 /** The services the files name, in the order of the test's ports. */
-const NAMES = ['rsync', 'tftp', 'git', 'nrpe', 'check_mk', 'cvspserver', 'telnet', 'login', 'status', 'smtp-relay', 'auth', 'mysqlchk', 'swat'];
+const NAMES = ['rsync', 'tftp', 'git', 'nrpe', 'check_mk', 'cvspserver', 'telnet', 'login', 'status', 'smtp-relay', 'auth', 'mysqlchk', 'swat', 'finger'];
 /** The port, after the services' ones, of the mail relay's new machine (a server of the test's). */
 const MAIL_HOST = NAMES.length;
 

@@ -1,7 +1,8 @@
 /**
- * The order of xinetd's messages about entries it drops (test/compat/real-world.test.ts met both):
- * every entry dropped while reading (`removing NAME`) before any entry is checked as a whole, and
- * within that check, a missing server before a port /etc/services does not know.
+ * xinetd's messages about the entries it drops, in its order (test/compat/real-world.test.ts met
+ * these): every entry dropped while reading (`removing NAME`, but for the defaults' `disabled`
+ * list, which removes silently) before any entry is checked as a whole, and within that check, a
+ * missing server before a port /etc/services does not know.
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -23,7 +24,7 @@ async function messagesOf(text: string): Promise<string[]> {
   return (await daemon.loadConfig()).diagnostics.map((d) => d.message);
 }
 
-describe('the order of the messages about dropped entries', () => {
+describe('the messages about dropped entries, in xinetd\'s order', () => {
   it('every entry dropped while reading is removed before the first whole-entry check', async () => {
     const messages = await messagesOf(
       service('early', unlisted(7201)) +
@@ -40,6 +41,16 @@ describe('the order of the messages about dropped entries', () => {
       'Must specify a server in early',
       'Must specify a server in forgiven',
     ]);
+  });
+
+  it('an entry the defaults\' `disabled` names goes silently; one `enabled` leaves out is `removing`', async () => {
+    const messages = await messagesOf('defaults\n{\n\tdisabled = off broken\n\tenabled = on off broken\n}\n' +
+      service('on', [...unlisted(7204), 'server = /bin/cat']) +
+      service('off', [...unlisted(7205), 'server = /bin/cat']) +
+      service('other', [...unlisted(7206), 'server = /bin/cat']) +
+      // A value error is `removing` whatever the lists say.
+      service('broken', [...unlisted(7207), 'server = /bin/cat', 'nice = high']));
+    assert.deepEqual(messages, ['Error parsing: high', 'Error parsing attribute nice - DISABLING SERVICE', 'removing other', 'removing broken']);
   });
 
   it('a missing server is reported before a port /etc/services does not know', async () => {
