@@ -26,9 +26,9 @@ function mainConf(log: string, dir: string): string {
 }
 
 /** The service files, every name of the directory (dpkg leftovers too), changed by `edit`. */
-function serviceFiles(edit: (name: string, text: string) => string = (_, text) => text): Record<string, string> {
+function serviceFiles(edit: (text: string) => string = (text) => text): Record<string, string> {
   return Object.fromEntries(readdirSync(join(FILES, 'xinetd.d')).map((name) =>
-    [`xinetd.d/${name}`, edit(name, readFileSync(join(FILES, 'xinetd.d', name), 'utf8'))]));
+    [`xinetd.d/${name}`, edit(readFileSync(join(FILES, 'xinetd.d', name), 'utf8'))]));
 }
 
 /** The entry's `disable` line set to `value`. */
@@ -218,8 +218,8 @@ describe('a sysadmin\'s /etc/xinetd.d, side by side with xinetd 2.3.15', () => {
     const { received } = await sameRecords({
       ports: NAMES.length + 1,
       messages: true,
-      // xinetd's refusals of telnet (libwrap) and mysqlchk (address) happen in a child; the relay is served in the daemon;
-      // the reload kills the in.tftpd still waiting for requests.
+      // xinetd's refusals of telnet (libwrap) and mysqlchk (address) happen in a child; the relay
+      // is served in the daemon; the reload kills the in.tftpd still waiting for requests.
       expected: (lines) => servedInProcess('smtp-relay')(tftpKilled.expected(refusedBeforeLaunch('telnet', 'mysqlchk')(lines))),
       expectedMessages: (lines) => tftpKilled.expectedMessages(includedirLocated(lines)),
       actualMessages: locatedChecks,
@@ -229,7 +229,7 @@ describe('a sysadmin\'s /etc/xinetd.d, side by side with xinetd 2.3.15', () => {
         'hosts.deny': 'in.telnetd : ALL\n',
         'issue.net': 'Lab network: authorised users only\r\n',
       },
-      files: (ports) => serviceFiles((_, text) => onTestPorts(text, ports, host)),
+      files: (ports) => serviceFiles((text) => onTestPorts(text, ports, host)),
       config: (_, { log, dir }) => mainConf(log, dir),
       act: async (ports, d) => {
         try {
