@@ -119,6 +119,7 @@ export class Daemon extends EventEmitter {
     stampRefusals(this.hooks.limit);
     for (const hook of [this.hooks.accept, this.hooks.authorize, this.hooks.limit, this.hooks.decided, this.hooks.prepare, this.hooks.launch, this.hooks.ready]) nameTapErrors(hook);
     reportCheckErrors(this.hooks.checkService);
+    reportCheckErrors(this.hooks.checkServiceFirst);
     isolateTaps(this.hooks.log, sinkFailureReporter((text) => this.message('error', text)));
     const tapFailed = (hook: string) => (tap: string, error: unknown) =>
       this.message('error', `${hook} failed: ${error instanceof Error ? error.message : String(error)} (plugin ${tap})`);
@@ -257,6 +258,7 @@ export class Daemon extends EventEmitter {
       keys: this.keys,
       netdb: this.#netdb,
       check: (service, report) => this.hooks.checkService.call(service, report),
+      firstCheck: (service, report) => this.hooks.checkServiceFirst.call(service, report),
       sliceMs: options.sliceMs,
     });
   }

@@ -61,6 +61,11 @@ export function createHooks() {
   return Object.freeze({
     /** Cross-attribute checks after parsing; `report.error` skips the service. Never throws. */
     checkService: new SyncHook<[ServiceConfig, Report]>(['service', 'report']),
+    /**
+     * The checks xinetd makes before it looks the port up (a server is named): as checkService,
+     * before the port's problems (UNLISTED without a port, not in /etc/services) are reported.
+     */
+    checkServiceFirst: new SyncHook<[ServiceConfig, Report]>(['service', 'report']),
     /** Open resources before listening. A throw aborts startup. */
     ready: new AsyncSeriesHook<[]>([]),
     /** After a reload swapped the new configuration in. Errors are logged; the reload stands. */

@@ -53,6 +53,8 @@ export interface ResolveOptions {
   readonly netdb: NetDb;
   /** Plugin checks across attributes (the daemon's `checkService` hook). */
   readonly check?: (service: ServiceConfig, report: Report) => void;
+  /** Plugin checks made before the port is (`checkServiceFirst`): a port problem waits for them. */
+  readonly firstCheck?: (service: ServiceConfig, report: Report) => void;
   /**
    * Yield to the event loop after this many milliseconds of work (a reload, while services are
    * being served); undefined: resolve in one go (start-up, `check`).
@@ -317,42 +319,53 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
 
   const services: ServiceConfig[] = [];
   const sets = new SharedSets();
-  for (const draft of drafts) {
-    await breather?.breathe();
+  const idOf = (draft: Draft) => (draft.values.get(keys.id.name) as string | undefined) ?? draft.section.name;
+  const skipDraft = (draft: Draft, reason: string) => skipped.push({ name: draft.section.name, id: idOf(draft), at: draft.section.at, reason });
+  /** The first of xinetd's two passes: whether the entry is still there once read (`removing NAME`). */
+  const keptAfterReading = (draft: Draft): boolean => {
     const { section } = draft;
-    const name = section.name;
-    const id = (draft.values.get(keys.id.name) as string | undefined) ?? name;
-    const skip = (reason: string) => skipped.push({ name, id, at: section.at, reason });
-    if (draft.disabled) {
-      skip('');
-      continue;
-    }
-    if (section.broken) {
-      // xinetd drops an entry with a syntax error while parsing: it is never `removing`.
-      skip('configuration error');
-      continue;
-    }
-    if (disabled.some((d) => eq(d, id)) || (enabled && !enabled.some((e) => eq(e, id)))) {
-      diag('debug', `removing ${name}`, undefined, name);
-      skip('');
-      continue;
-    }
+    const drop = (reason: string) => {
+      skipDraft(draft, reason);
+      return false;
+    };
+    if (draft.disabled) return drop('');
+    // xinetd drops an entry with a syntax error while parsing: it is never `removing`.
+    if (section.broken) return drop('configuration error');
     // Lists are parsed once more on the merged tokens.
     for (const [attr, list] of draft.lists) {
       const spec = registry.lookup(attr) as Spec;
       try {
-        draft.values.set(attr, parseMerged(spec, list, name));
+        draft.values.set(attr, parseMerged(spec, list, section.name));
       } catch (e) {
         if (!(e instanceof AttributeError)) throw e;
-        diag('error', e.message, list.at, name);
+        diag('error', e.message, list.at, section.name);
         draft.errors++;
       }
     }
-    if (draft.errors > 0) {
-      diag('debug', `removing ${name}`, undefined, name);
-      skip('configuration error');
-      continue;
-    }
+    const removing = (reason: string) => {
+      diag('debug', `removing ${section.name}`, undefined, section.name);
+      return drop(reason);
+    };
+    if (draft.errors > 0) return removing('configuration error');
+    // The defaults' `disabled` list removes silently; an entry `enabled` leaves out is `removing`.
+    const id = idOf(draft);
+    if (disabled.some((d) => eq(d, id))) return drop('');
+    if (enabled && !enabled.some((e) => eq(e, id))) return removing('');
+    return true;
+  };
+  // Every entry dropped while reading is dropped before any entry is checked as a whole
+  // (`missing attribute`, `Must specify a server`, ...), as xinetd does.
+  const kept: Draft[] = [];
+  for (const draft of drafts) {
+    await breather?.breathe();
+    if (keptAfterReading(draft)) kept.push(draft);
+  }
+  for (const draft of kept) {
+    await breather?.breathe();
+    const { section } = draft;
+    const name = section.name;
+    const id = idOf(draft);
+    const skip = (reason: string) => skipDraft(draft, reason);
     const problems: string[] = [];
     const report: Report = {
       error: (m, at) => {
@@ -363,9 +376,16 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
     };
     const built = await buildService(draft, id, report);
     // Before the check hook: plugins keep their per-service state by this very object.
-    const config = built && withDistinctIdentity(built, services);
+    const config = built && withDistinctIdentity(built.config, services);
     if (!config || problems.length > 0) {
       skip(problems[0] ?? 'configuration error');
+      continue;
+    }
+    // xinetd asks for a server before it looks the port up.
+    options.firstCheck?.(config, report);
+    if (problems.length === 0 && built.portProblem) report.error(built.portProblem);
+    if (problems.length > 0) {
+      skip(problems[0]!);
       continue;
     }
     options.check?.(config, report);
@@ -385,7 +405,28 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
     services.push(config);
   }
 
-  async function buildService(draft: Draft, id: string, report: Report): Promise<ServiceConfig | undefined> {
+  /**
+   * The service's port, or why it has none: a tcpmux client's type and protocol, UNLISTED without
+   * a port, a name and protocol /etc/services does not list, another port than the one listed.
+   */
+  function portOf(name: string, types: ReadonlySet<string>, protocol: string | undefined, port: number | undefined): { port: number | undefined } | { problem: string } {
+    const tcpmuxClient = types.has('TCPMUX') || types.has('TCPMUXPLUS');
+    if (tcpmuxClient && !types.has('UNLISTED')) return { problem: `Service: ${name} (tcpmux) should have UNLISTED in type.` };
+    if (tcpmuxClient && protocol !== 'tcp') return { problem: `Service: ${name} (tcpmux) must use protocol tcp` };
+    // An RPC service's port is the kernel's choice, made known through rpcbind (plugins/rpc).
+    if (types.has('RPC')) return { port: 0 };
+    if (tcpmuxClient) return { port };
+    if (types.has('UNLISTED')) return port === undefined ? { problem: `Unlisted service: ${name} must have a port entry` } : { port };
+    if (!protocol) return { problem: `Port not specified for service: ${name} and no protocol given` };
+    const listed = netdb.servicePort(name, protocol);
+    if (listed === undefined) {
+      return { problem: port === undefined ? `Port not specified and can't find service: ${name} with getservbyname` : `service/protocol combination not in /etc/services: ${name}/${protocol}` };
+    }
+    if (port !== undefined && port !== listed) return { problem: `Service ${name} expects port ${listed}, not ${port}` };
+    return { port: listed };
+  }
+
+  async function buildService(draft: Draft, id: string, report: Report): Promise<{ config: ServiceConfig; portProblem?: string } | undefined> {
     const v = draft.values;
     for (const [attr, value] of v) v.set(attr, sets.share(attr, value));
     const name = draft.section.name;
@@ -418,45 +459,8 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
       return undefined;
     }
     const wait = v.get(keys.wait.name) as boolean;
-    const tcpmuxClient = types.has('TCPMUX') || types.has('TCPMUXPLUS');
-    if (tcpmuxClient) {
-      if (!types.has('UNLISTED')) {
-        report.error(`Service: ${name} (tcpmux) should have UNLISTED in type.`);
-        return undefined;
-      }
-      if (protocol !== 'tcp') {
-        report.error(`Service: ${name} (tcpmux) must use protocol tcp`);
-        return undefined;
-      }
-    }
-    let port = v.get(keys.port.name) as number | undefined;
-    // An RPC service's port is the kernel's choice, made known through rpcbind (plugins/rpc).
-    if (types.has('RPC')) port = 0;
-    else if (!tcpmuxClient) {
-      if (types.has('UNLISTED')) {
-        if (port === undefined) {
-          report.error(`Unlisted service: ${name} must have a port entry`);
-          return undefined;
-        }
-      } else {
-        if (!protocol) {
-          report.error(`Port not specified for service: ${name} and no protocol given`);
-          return undefined;
-        }
-        const listed = netdb.servicePort(name, protocol);
-        if (listed === undefined) {
-          report.error(port === undefined
-            ? `Port not specified and can't find service: ${name} with getservbyname`
-            : `service/protocol combination not in /etc/services: ${name}/${protocol}`);
-          return undefined;
-        }
-        if (port !== undefined && port !== listed) {
-          report.error(`Service ${name} expects port ${listed}, not ${port}`);
-          return undefined;
-        }
-        port = listed;
-      }
-    }
+    const listed = portOf(name, types, protocol, v.get(keys.port.name) as number | undefined);
+    const port = 'port' in listed ? listed.port : undefined;
     for (const flag of ['INTERCEPT', 'LABELED']) {
       if (flags.delete(flag)) report.warn(`Service ${id}: flag ${flag} is not supported and is ignored`);
     }
@@ -509,7 +513,7 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
       identity,
       family,
     });
-    return config;
+    return { config, ...('problem' in listed ? { portProblem: listed.problem } : {}) };
   }
 
   return { services, defaults, skipped, diagnostics, plugins, fatal, source: raw.source };

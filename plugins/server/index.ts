@@ -20,14 +20,19 @@ export default definePlugin(() => ({
     // Computed once per configuration generation; the per-connection path only reads it.
     const specs = new WeakMap<ServiceConfig, LaunchSpec>();
 
+    const spawned = (service: ServiceConfig) => !service.types.has('INTERNAL') && !daemon.inProcessOwner(service);
+    // xinetd's first check of an entry, before its port is looked up in /etc/services.
+    daemon.hooks.checkServiceFirst.tap(PLUGIN_NAME, (service, report) => {
+      if (spawned(service) && !service.values.get(keys.server)) report.error(`Must specify a server in ${service.id}`);
+    });
+
     daemon.hooks.checkService.tap(PLUGIN_NAME, (service, report) => {
       if (service.types.has('INTERNAL') && service.flags.has('NAMEINARGS')) {
         return report.error(`Service ${service.name} is INTERNAL and has NAMEINARGS flag set`);
       }
-      if (service.types.has('INTERNAL') || daemon.inProcessOwner(service)) return;
+      if (!spawned(service)) return;
       const v = service.values;
-      const server = v.get(keys.server);
-      if (!server) return report.error(`Must specify a server in ${service.id}`);
+      const server = v.get(keys.server)!;
       if (!isAbsolute(server)) return report.error(`Server ${server} must be an absolute path`);
       try {
         if (!statSync(bytesFromText(server)).isFile()) return report.error(`Server ${server} is not a regular file`);

@@ -15,7 +15,7 @@ export interface IdentRequest {
   onTooMuch?(): void;
 }
 
-const IDENT_PORT = 113;
+export const IDENT_PORT = 113;
 
 /** The address the lookup talks to (and messages name, as xinetd's do): plain IPv4 for a mapped client. */
 export function identServerHost(remote: string, local: string | undefined): string {

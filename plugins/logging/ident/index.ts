@@ -5,7 +5,7 @@ import { refuse, type Refusal } from '../../../core/refusal.js';
 import type { ServiceConfig } from '../../../core/service-config.js';
 import type { LoggingKeys } from '../attributes.js';
 import { IDONLY_REFUSAL } from '../format.js';
-import { identLookup, identServerHost } from './ident-client.js';
+import { IDENT_PORT, identLookup, identServerHost } from './ident-client.js';
 import type { IdentResult } from './ident-reply.js';
 
 const TAP = 'xinetd-ts:logging:ident';
@@ -25,7 +25,7 @@ const AFTER_SINKS = Number.MAX_SAFE_INTEGER;
 
 /**
  * USERID and IDONLY (reference 14): only for stream wait = no services that have a log_type
- * and USERID in a log mask; never on port 113. With USERID in log_on_success the lookup is done
+ * and USERID in a log mask; never on port 113 (the mask's USERID is cleared there, with xinetd's warning). With USERID in log_on_success the lookup is done
  * before the server starts, as xinetd does in its child: the client's connection must still
  * exist when the ident server looks it up, or a short session would never get its USERID
  * record. Services xinetd answers without forking (daytime, time) have no child, so no lookup
@@ -43,9 +43,16 @@ export function applyIdent(daemon: Daemon, keys: LoggingKeys): void {
   let inFlight = 0;
   let watchingRecords = false;
 
-  daemon.hooks.checkService.tap(TAP, (service) => {
+  daemon.hooks.checkService.tap(TAP, (service, report) => {
     const v = service.values;
-    if (service.socketType !== 'stream' || service.wait || service.port === 113 || !v.get(keys.logType)) return;
+    if (service.port === IDENT_PORT && service.protocol === 'tcp') {
+      // The ident service itself: a lookup would ask it about its own client.
+      for (const [mask, key] of [['log_on_success', keys.success], ['log_on_failure', keys.failure]] as const) {
+        if (v.get(key)?.has('USERID')) report.warn(`${service.id} service: clearing USERID option from ${mask}`);
+      }
+      return;
+    }
+    if (service.socketType !== 'stream' || service.wait || !v.get(keys.logType)) return;
     const onSuccess = v.get(keys.success)!.has('USERID') && !daemon.answersAtOnce(service);
     const onFailure = v.get(keys.failure)!.has('USERID');
     if (!onSuccess && !onFailure) return;
