@@ -19,6 +19,7 @@ export {
 } from './config/attributes.js';
 export { DUMP_STAGE, shownElsewhere, type AttributeDump, type DumpContext } from './config/attribute-dump.js';
 export type { Report } from './config/resolve.js';
+export type { SourceLocation } from './config/raw.js';
 export type { Connection, Endpoint, Datagram } from './connection.js';
 export { peerText } from './connection.js';
 export type { Session, SessionEnd } from './session.js';

@@ -6,6 +6,7 @@ import type { PluginSpec } from './config/raw.js';
 import { XinetdError } from './errors.js';
 import { isPlugin, type XinetdPlugin } from './plugin.js';
 import { importFailure } from './module-import-failure.js';
+import { whyNotPlugin } from './plugin-shape.js';
 
 export const where = (spec: PluginSpec) => `${spec.from.file}:${spec.from.line}`;
 
@@ -35,8 +36,11 @@ export async function loadPlugin(spec: PluginSpec): Promise<XinetdPlugin> {
     mod = await import(pathToFileURL(path).href);
   } catch (error) {
     const cause = await importFailure(error, path);
-    throw new XinetdError('XI_ERR_PLUGIN_IMPORT', `plugin ${spec.specifier} failed while being imported: ${cause} (${where(spec)})`, { cause: error });
+    // Node runs no TypeScript of its own (20), or only some of it: the plugin is listed compiled.
+    const hint = /\.[cm]?ts$/.test(path) ? '; list the JavaScript file tsc compiles it to (docs/plugins.md)' : '';
+    throw new XinetdError('XI_ERR_PLUGIN_IMPORT', `plugin ${spec.specifier} failed while being imported: ${cause}${hint} (${where(spec)})`, { cause: error });
   }
+  const namespace = mod as object;
   let exported = (mod as { default?: unknown }).default ?? mod;
   if (typeof exported === 'object' && exported !== null && 'default' in exported) exported = (exported as { default: unknown }).default;
   let plugin: unknown = exported;
@@ -48,7 +52,7 @@ export async function loadPlugin(spec: PluginSpec): Promise<XinetdPlugin> {
     }
   }
   if (!isPlugin(plugin)) {
-    throw new XinetdError('XI_ERR_PLUGIN_SHAPE', `plugin ${spec.specifier} must export a factory returning { name, apply(daemon) } (${where(spec)})`);
+    throw new XinetdError('XI_ERR_PLUGIN_SHAPE', `plugin ${spec.specifier} must export a factory returning { name, apply(daemon) } as its default export: ${whyNotPlugin(namespace, exported, plugin)} (${where(spec)})`);
   }
   return plugin;
 }

@@ -60,16 +60,38 @@ test('a plugin module that fails while being imported: XI_ERR_PLUGIN_IMPORT, wit
     'syntax.js': `export default () => ({\n  name: 'broken',\n  apply() { return 1 +; },\n});\n`,
     'throws.js': `const settings = undefined;\nconst port = settings.port;\nexport default () => ({ name: 'throws', apply() {} });\n`,
     'dependency.js': `import 'no-such-xinetd-ts-plugin-dependency';\nexport default () => ({ name: 'dependent', apply() {} });\n`,
+    // TypeScript no Node version strips (an enum): the source listed instead of what tsc writes.
+    'typed.ts': `enum Mode { On }\nexport default () => ({ name: 'typed', apply() { void Mode.On; } });\n`,
   });
   const cases = [
     ['syntax.js', new RegExp(`SyntaxError: .* at ${escape(join(dir, 'syntax.js'))}:3 `)],
     ['throws.js', new RegExp(`TypeError: Cannot read properties of undefined \\(reading 'port'\\) at ${escape(join(dir, 'throws.js'))}:2:\\d+ `)],
     ['dependency.js', /Cannot find package 'no-such-xinetd-ts-plugin-dependency' imported from /],
+    ['typed.ts', /; list the JavaScript file tsc compiles it to \(docs\/plugins\.md\) \(/],
   ] as const;
   for (const [file, pattern] of cases) {
     const stderr = await failsToLoad(dir, file);
     assert.match(stderr, new RegExp(`XI_ERR_PLUGIN_IMPORT: plugin \\./${escape(file)} failed while being imported: `), stderr);
     assert.match(stderr, pattern, stderr);
+  }
+});
+
+test('a module that is not a plugin: XI_ERR_PLUGIN_SHAPE says what it found', async () => {
+  const dir = pluginProject({
+    'named.js': `import { definePlugin } from 'xinetd-ts';\nexport const plugin = definePlugin(() => ({ name: 'named', apply() {} }));\n`,
+    'async.js': `export default async () => ({ name: 'async', apply() {} });\n`,
+    'object.js': `export default { name: 'object', setup() {} };\n`,
+    'nothing.js': `export default () => undefined;\n`,
+  });
+  const cases = [
+    ['named.js', 'it has no default export (it exports plugin)'],
+    ['async.js', 'its factory returned a Promise: the factory must return the plugin itself (do asynchronous work in a ready tap)'],
+    ['object.js', 'its default export is an object without an apply(daemon) function'],
+    ['nothing.js', 'its factory returned undefined'],
+  ] as const;
+  for (const [file, found] of cases) {
+    const stderr = await failsToLoad(dir, file);
+    assert.match(stderr, new RegExp(`XI_ERR_PLUGIN_SHAPE: plugin \\./${escape(file)} must export a factory returning \\{ name, apply\\(daemon\\) \\} as its default export: ${escape(found)} \\(`), stderr);
   }
 });
 

@@ -42,6 +42,8 @@ export interface StartOptions {
   /** Files written into the temp dir before start (name -> text; a name may hold sub-directories). */
   readonly files?: Record<string, string>;
   readonly configName?: string;
+  /** The directory the daemon is started in (relative paths on its command line and in plugin options). */
+  readonly cwd?: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly ready?: RegExp;
   /**
@@ -75,6 +77,7 @@ export async function startDaemon(config: string | ((paths: { dir: string; log: 
   const [command, ...rest] = [...(options.wrapper?.(dir) ?? []), ...argv];
   const child = spawn(command!, rest, {
     stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: options.cwd,
     env: shebangEnv(CLI, options.env ?? process.env),
   });
   let err = '';
