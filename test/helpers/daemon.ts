@@ -56,6 +56,8 @@ export interface StartOptions {
    * it has no -dumpfile (its dump is /var/run/xinetd.dump) and needs its -filelog file to exist.
    */
   readonly xinetd?: string;
+  /** Run this xinetd-ts command (`dist/core/cli.js` of a package installed elsewhere) instead of the checkout's. */
+  readonly cli?: string;
 }
 
 export async function startDaemon(config: string | ((paths: { dir: string; log: string }) => string), options: StartOptions = {}): Promise<RunningDaemon> {
@@ -71,14 +73,15 @@ export async function startDaemon(config: string | ((paths: { dir: string; log: 
   const text = typeof config === 'function' ? config({ dir, log: serviceLog }) : config;
   writeFileSync(confPath, text);
   if (options.xinetd) writeFileSync(messages, '');
+  const cli = options.cli ?? CLI;
   const argv = options.xinetd
     ? [options.xinetd, '-dontfork', '-f', confPath, '-filelog', messages, '-pidfile', join(dir, 'xinetd.pid'), ...(options.args ?? [])]
-    : [process.execPath, ...shebangNodeOptions(CLI), CLI, '-dontfork', '-f', confPath, '-filelog', messages, '-dumpfile', dumpFile, ...(options.args ?? [])];
+    : [process.execPath, ...shebangNodeOptions(cli), cli, '-dontfork', '-f', confPath, '-filelog', messages, '-dumpfile', dumpFile, ...(options.args ?? [])];
   const [command, ...rest] = [...(options.wrapper?.(dir) ?? []), ...argv];
   const child = spawn(command!, rest, {
     stdio: ['ignore', 'pipe', 'pipe'],
     cwd: options.cwd,
-    env: shebangEnv(CLI, options.env ?? process.env),
+    env: shebangEnv(cli, options.env ?? process.env),
   });
   let err = '';
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
