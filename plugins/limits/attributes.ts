@@ -83,13 +83,10 @@ export function defineLimitAttributes(registry: AttributeRegistry): LimitKeys {
     }),
     cps: registry.define<Cps | undefined>({
       name: 'cps', owner, arity: 'many', where: 'both',
-      parse(v, ctx) {
+      parse(v) {
         if (v.length === 1 && /^\s*\+?0+\s*$/.test(v[0]!)) return { rate: 0, wait: 0 };
-        if (v.length !== 2) {
-          // xinetd ignores a wrong value count with this warning; the service keeps its default.
-          ctx.warn(`attribute cps expects 2 values and ${v.length} values were specified`);
-          return undefined;
-        }
+        // xinetd ignores a wrong value count with its warning: the defaults' cps stays.
+        if (v.length !== 2) throw new WrongValueCount(2, v.length);
         return { rate: unsigned(v[0]!, 'cps argument not a number'), wait: unsigned(v[1]!, 'cps time argument not a number') };
       },
       default: DEFAULT_CPS,

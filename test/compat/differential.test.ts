@@ -294,14 +294,19 @@ describe('the same records as xinetd 2.3.15 (run side by side)', () => {
     });
   });
 
-  it('cps: the connection over the rate refused, the service off and back', async () => {
-    // xinetd's window is RATE whole seconds from its first connection (not one second), and a trip
-    // does not reset it: with cps = 2 2 three connections within a second trip it wherever the
-    // second boundary falls, and after the 2 s off the window is fresh.
+  // xinetd's window is RATE whole seconds from its first connection (not one second), and a trip
+  // does not reset it: with cps = 2 2 three connections within a second trip it wherever the
+  // second boundary falls, and after the 2 s off the window is fresh.
+  const cpsCases = [
+    { what: 'cps: the connection over the rate refused, the service off and back', defaultsCps: [], serviceCps: ['cps = 2 2'] },
+    // A wrong value count is xinetd's warning and the line is ignored: the defaults' cps applies.
+    { what: 'cps with one value in a service: the line is ignored with a warning, the defaults\' cps applies', defaultsCps: ['cps = 2 2'], serviceCps: ['cps = 7'] },
+  ];
+  for (const { what, defaultsCps, serviceCps } of cpsCases) it(what, async () => {
     await sameRecords({
       ports: 1,
       messages: true,
-      config: ([p], { log }) => defaults(log) + streamService('rate', p!, '/bin/cat', ['cps = 2 2']),
+      config: ([p], { log }) => defaults(log, defaultsCps) + streamService('rate', p!, '/bin/cat', serviceCps),
       act: async ([p], d) => {
         for (let i = 1; i <= 2; i++) {
           const c = await echoing(p!, `${i}\n`);

@@ -145,8 +145,8 @@ test('attribute parsing: instances, per_source (with /LEN), cps (with the lone 0
   assert.deepEqual(parse('cps', '0', '5'), { rate: 0, wait: 5 });
   assert.throws(() => parse('cps', 'x', '5'), new AttributeError('cps argument not a number'));
   assert.throws(() => parse('cps', '5', '-1'), new AttributeError('cps time argument not a number'));
-  assert.equal(parse('cps', '7'), undefined);
-  assert.deepEqual(warnings, ['attribute cps expects 2 values and 1 values were specified']);
+  assert.throws(() => parse('cps', '7'), new WrongValueCount(2, 1));
+  assert.deepEqual(warnings, [], 'a wrong value count is thrown for the resolver to ignore the line, not warned here');
   assert.equal(parse('max_load', '2.5'), 2.5);
   assert.equal(parse('max_load', '-1'), -1);
   assert.throws(() => parse('max_load', '0.0'), new AttributeError('error parsing max_load argument'));
