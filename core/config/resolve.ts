@@ -126,6 +126,18 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
 
   const parseValue = (spec: Spec, values: readonly string[], at: SourceLocation, service: string | undefined) =>
     parseWith(spec, values, { service, at, tokenAt: values.map(() => at), warn: (m, level = 'warning') => diag(level, m, at, service) });
+  /**
+   * An attribute of a variable count written with no value: its parser may name the count xinetd
+   * takes (WrongValueCount: xinetd's warning, the line ignored); otherwise it is a value error.
+   */
+  const emptyLineError = (spec: Spec, entry: RawEntry, service: string | undefined): AttributeError => {
+    try {
+      parseWith(spec, [], { service, at: entry.at, tokenAt: [], warn: () => undefined });
+    } catch (e) {
+      if (e instanceof WrongValueCount) return e;
+    }
+    return new AttributeError(`attribute ${entry.attr} expects at least 1 value and none was given.`, 'warning');
+  };
   // Merged lists were already parsed (and warned about) line by line; this pass only builds the value.
   const parseMerged = (spec: Spec, list: ListTokens & { at: SourceLocation }, service: string | undefined) =>
     parseWith(spec, list.tokens, { service, at: list.at, tokenAt: list.ats, warn: () => undefined });
@@ -159,9 +171,7 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
             defaultsLists.set(spec.name, { ...applyListOp(cur, entry, true), at: entry.at });
           } else {
             if (typeof spec.arity === 'number' && entry.values.length !== spec.arity) throw new WrongValueCount(spec.arity, entry.values.length);
-            if (spec.arity === 'many' && entry.values.length === 0) {
-              throw new AttributeError(`attribute ${entry.attr} expects at least 1 value and none was given.`, 'warning');
-            }
+            if (spec.arity === 'many' && entry.values.length === 0) throw emptyLineError(spec, entry, undefined);
             if (defaultsValues.has(spec.name)) {
               diag('warning', `Service defaults: attribute already set: ${entry.attr}`, entry.at);
               continue;
@@ -246,9 +256,7 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
           continue;
         }
         if (typeof spec.arity === 'number' && entry.values.length !== spec.arity) throw new WrongValueCount(spec.arity, entry.values.length);
-        if (spec.arity === 'many' && entry.values.length === 0) {
-          throw new AttributeError(`attribute ${entry.attr} expects at least 1 value and none was given.`, 'warning');
-        }
+        if (spec.arity === 'many' && entry.values.length === 0) throw emptyLineError(spec, entry, svc);
         const value = parseValue(spec, entry.values, entry.at, svc);
         explicit.add(spec.name);
         draft.values.set(spec.name, value);

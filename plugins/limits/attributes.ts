@@ -44,7 +44,7 @@ function parsePerSource(values: readonly string[]): PerSource {
   // forgotten). Any other count is xinetd's warning and the line is ignored: a comment after
   // the value, say (`#` is text there).
   if (values.length > 2 || (prefix !== undefined && !/^\/|^\d+$/.test(prefix))) throw new WrongValueCount(1, values.length);
-  if (count === undefined) throw new AttributeError(`${message}: ${values.join(' ')}`);
+  if (count === undefined) throw new WrongValueCount(1, 0);
   const max = unlimitedOr(count, message);
   if (prefix === undefined) return { max, prefix6: undefined };
   const m = /^\/(\d{1,3})$/.exec(prefix);

@@ -324,6 +324,31 @@ describe('the same records as xinetd 2.3.15 (run side by side)', () => {
     });
   });
 
+  it('attributes written with no value: xinetd\'s warning and the line ignored, an empty list, or the service dropped', async () => {
+    // Each empty line is a wrong value count (warned, ignored) or an empty list, except these two;
+    // and an empty only_from lets no one in.
+    const ignored = ['instances', 'per_source', 'cps', 'nice', 'umask', 'max_load', 'banner', 'rlimit_as', 'groups', 'bind', 'env', 'passenv', 'no_access'];
+    const fatal = ['server_args', 'access_times'];
+    const { received } = await sameRecords({
+      ports: 3,
+      messages: true,
+      expected: refusedBeforeLaunch('closed'),
+      config: ([p, q, r], { log }) => defaults(log) +
+        streamService('bare', p!, '/bin/cat', ignored.map((a) => `${a} =`)) +
+        streamService('dropped', q!, '/bin/cat', fatal.map((a) => `${a} =`)) +
+        streamService('closed', r!, '/bin/cat', ['only_from =']),
+      act: async ([p, q, r], d) => {
+        const bare = (await exchange(p!, 'x\n', { endAfterSend: true })).toString();
+        await logged(d, /EXIT: bare/);
+        const dropped = await exchange(q!).then(() => 'served', (e: NodeJS.ErrnoException) => e.code);
+        await refusedAtOnce(r!);
+        await logged(d, /FAIL: closed address/);
+        return [bare, dropped];
+      },
+    });
+    assert.deepEqual(received, ['x\n', 'ECONNREFUSED']);
+  });
+
   it('internal services over stream and dgram', async () => {
     await sameRecords({
       ports: 7,

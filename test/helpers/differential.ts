@@ -121,6 +121,8 @@ export async function sameRecords(s: Scenario): Promise<Records> {
   const measured = await recordsOf(s, ports);
   const ours = { ...measured, messages: s.actualMessages?.(measured.messages) ?? measured.messages };
   const expected = { log: s.expected?.(reference.log) ?? reference.log, messages: s.expectedMessages?.(reference.messages) ?? reference.messages, received: reference.received };
+  // DIFF_DEBUG=1: both daemons' records whole, to read a difference the assertion cuts short.
+  if (process.env.DIFF_DEBUG) console.log(JSON.stringify({ reference, measured }, null, 1));
   const order = (r: Records) => (s.ignoreLog ? { ...r, log: [] } : s.unordered ? { ...r, log: [...r.log].sort() } : r);
   assert.deepEqual(order(ours), order(expected));
   return reference;

@@ -140,6 +140,7 @@ test('attribute parsing: instances, per_source (with /LEN), cps (with the lone 0
   // A comment after the value is more values, as xinetd reads it: its warning, the line ignored.
   assert.throws(() => parse('per_source', '4', '#', 'note'), new WrongValueCount(1, 3));
   assert.throws(() => parse('per_source', '4', '#note'), new WrongValueCount(1, 2));
+  assert.throws(() => parse('per_source'), new WrongValueCount(1, 0));
   assert.deepEqual(parse('cps', '25', '30'), { rate: 25, wait: 30 });
   assert.deepEqual(parse('cps', '0'), { rate: 0, wait: 0 });
   assert.deepEqual(parse('cps', '0', '5'), { rate: 0, wait: 5 });
