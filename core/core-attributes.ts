@@ -127,8 +127,9 @@ export function defineCoreAttributes(registry: AttributeRegistry, netdb: () => N
     port: registry.define({
       name: 'port', owner: CORE, arity: 1, where: 'service',
       parse(v) {
-        const n = parseInteger(v[0]!, 'port number is invalid');
-        if (n > 65535) throw new AttributeError(`port number is invalid: ${v[0]}`);
+        // xinetd's words, without the value (it names none here).
+        const n = /^\s*\+?\d+\s*$/.test(v[0]!) ? Number(v[0]!.trim()) : Number.NaN;
+        if (!(n <= 65535)) throw new AttributeError('port number is invalid');
         return n;
       },
       doc: { values: '0-65535', default: 'the /etc/services entry', description: 'Port to listen on; must match /etc/services unless the service is UNLISTED.' },

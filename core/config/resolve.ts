@@ -200,11 +200,11 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
       if (section.unclosed) diagnostics.push(section.unclosed);
       continue;
     }
-    drafts.push(startService(section));
+    drafts.push(await startService(section));
   }
   reportReaderDiagnostics();
 
-  function startService(section: RawSection): Draft {
+  async function startService(section: RawSection): Promise<Draft> {
     const draft: Draft = { section, values: new Map(), lists: new Map(), fromDefaults: new Set(), errors: 0, disabled: false };
     const svc = section.name;
     // Moment one: entry-inherited defaults are copied in now, so position matters.
@@ -258,6 +258,11 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
         if (typeof spec.arity === 'number' && entry.values.length !== spec.arity) throw new WrongValueCount(spec.arity, entry.values.length);
         if (spec.arity === 'many' && entry.values.length === 0) throw emptyLineError(spec, entry, svc);
         const value = parseValue(spec, entry.values, entry.at, svc);
+        // xinetd resolves a host name while it reads the line: a name that does not resolve is
+        // this line's value error, reported in the file's order (the address is chosen later).
+        if (spec.name === keys.bind.name && typeof value === 'string' && !isIP(value) && !(await resolves(value))) {
+          throw new AttributeError('bad address', 'error');
+        }
         explicit.add(spec.name);
         draft.values.set(spec.name, value);
         draft.fromDefaults.delete(spec.name);

@@ -33,8 +33,9 @@ export function defineRedirectAttributes(registry: AttributeRegistry, netdb: () 
           const host = values[i]!;
           const portText = values[i + 1]!;
           if (!isIP(host) && !HOST_NAME.test(host)) throw new AttributeError(`bad redirect host: ${host}`);
-          const port = /^\d+$/.test(portText) ? parseInteger(portText, 'bad redirect port', 1) : netdb().servicePort(portText, 'tcp');
-          if (port === undefined || port > 65535) throw new AttributeError(`bad redirect port: ${portText}`);
+          // xinetd's words for a port it cannot read (a service name is looked up, as it does).
+          const port = /^\d+$/.test(portText) ? Number(portText) : netdb().servicePort(portText, 'tcp');
+          if (port === undefined || port < 1 || port > 65535) throw new AttributeError('port number invalid');
           targets.push(Object.freeze({ host, port }));
         }
         return Object.freeze(targets);

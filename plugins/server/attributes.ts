@@ -135,7 +135,8 @@ export function defineServerAttributes(registry: AttributeRegistry, netdb: () =>
     }),
     nice: registry.define({
       name: 'nice', owner, arity: 1, where: 'service',
-      parse: (v) => parseInteger(v[0]!, 'Error parsing', -20),
+      // Any integer, as xinetd: nice(2) stops at the range's ends (see clampNice).
+      parse: (v) => parseInteger(v[0]!, 'Error parsing', Number.MIN_SAFE_INTEGER),
       doc: { values: 'integer', default: 'unchanged', description: 'Relative priority increment, applied after the identity change.' },
       dump: { stage: DUMP_STAGE.CREDENTIALS, lines: (v) => (v === undefined ? [] : [`Nice = ${v}`]) },
     }),

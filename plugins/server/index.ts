@@ -68,7 +68,8 @@ export default definePlugin(() => ({
         gid: root ? group?.gid ?? user.gid : undefined,
         groups: root ? groups : undefined,
         umask: v.get(keys.umask),
-        nice: v.get(keys.nice),
+        // xinetd passes any increment to nice(2), which stops at 19: one beyond the range's width (40) does no more.
+        nice: clampNice(v.get(keys.nice)),
         rlimits: rlimits as ResourceLimits,
       }));
     });
@@ -131,3 +132,8 @@ export default definePlugin(() => ({
     });
   },
 }));
+
+/** A nice increment as the launcher takes it: beyond ±40 the kernel's clamp gives the same priority. */
+function clampNice(nice: number | undefined): number | undefined {
+  return nice === undefined ? undefined : Math.max(-40, Math.min(40, nice));
+}

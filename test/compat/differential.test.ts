@@ -11,7 +11,7 @@ import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ROOT, tempDir } from '../helpers/daemon.js';
-import { adminServicesServed, bindTriedOnce, closedWindow, defaults, echoing, includedirLocated, internal, killedByReload, locatedChecks, logged, refusedAtOnce, refusedBeforeLaunch, sameRecords, servedInProcess } from '../helpers/differential.js';
+import { adminServicesServed, bindTriedOnce, closedWindow, defaults, echoing, includedirLocated, internal, killedByReload, locatedChecks, logged, refusedAtOnce, refusedBeforeLaunch, sameRecords, servedInProcess, umaskMessageJoined } from '../helpers/differential.js';
 import { fixture, hold, service, streamService } from '../helpers/e2e.js';
 import { startIdentServer } from '../helpers/logging-ident.js';
 import { datagram, exchange } from '../helpers/net.js';
@@ -347,6 +347,30 @@ describe('the same records as xinetd 2.3.15 (run side by side)', () => {
       },
     });
     assert.deepEqual(received, ['x\n', 'ECONNREFUSED']);
+  });
+
+  it('value errors: xinetd\'s words at their lines, the services they drop, and the values it takes', async () => {
+    // One service per line; the last three are taken (nice beyond the kernel's range is clamped
+    // by nice(2)), an empty banner_fail is a wrong-count warning, mdns is not known to either.
+    const lines = ['port = abc', 'port = -1', 'umask = 999', 'instances = -5', 'per_source = -1', 'max_load = x', 'rlimit_as = 5x', 'groups = maybe',
+      'bind = 300.1.1.1', 'v6only = perhaps', 'cps = a b', 'rlimit_cpu = -3', 'rlimit_files = abc', 'redirect = 127.0.0.1 abc', 'deny_time = soon',
+      'banner_fail =', 'mdns = maybe', 'nice = -30', 'nice = 50'];
+    const { received } = await sameRecords({
+      ports: lines.length,
+      messages: true,
+      expectedMessages: umaskMessageJoined,
+      // A server's EXIT and the next client's START: a race in both daemons.
+      unordered: true,
+      config: (p, { log }) => defaults(log) + lines.map((line, i) => service(`s${i}`, ['type = UNLISTED', 'socket_type = stream', 'wait = no', 'user = nobody', 'server = /bin/cat',
+        ...(line.startsWith('port') ? [line] : [`port = ${p[i]}`, line])])).join(''),
+      act: async (p, d) => {
+        const answers: string[] = [];
+        for (const port of p) answers.push(await exchange(port, 'x\n', { endAfterSend: true }).then((b) => b.toString(), (e: NodeJS.ErrnoException) => e.code ?? 'error'));
+        await logged(d, /EXIT: /, answers.filter((a) => a === 'x\n').length);
+        return answers;
+      },
+    });
+    assert.deepEqual((received as string[]).map((a, i) => (a === 'x\n' ? lines[i] : undefined)).filter(Boolean), ['rlimit_cpu = -3', 'banner_fail =', 'mdns = maybe', 'nice = -30', 'nice = 50']);
   });
 
   it('internal services over stream and dgram', async () => {

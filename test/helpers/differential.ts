@@ -217,6 +217,20 @@ export function locatedChecks(lines: string[]): string[] {
   return lines.map((l) => (/(missing attribute|expects port|must have a port entry|Must specify a server|not in \/etc\/services|clearing USERID option)/.test(l) ? l.replace(/ \[file=[^\]]*\] \[line=\d+\]$/, '') : l));
 }
 
+/**
+ * compatibility.md, "`umask argument is invalid.` ends with a line feed": xinetd's location lands
+ * on a line of its own; xinetd-ts writes the message and its location on one line.
+ */
+export function umaskMessageJoined(lines: string[]): string[] {
+  const out: string[] = [];
+  for (const l of lines) {
+    const last = out.length - 1;
+    if (/^ \[file=[^\]]*\] \[line=\d+\]$/.test(l) && last >= 0 && out[last]!.endsWith('umask argument is invalid.')) out[last] += l;
+    else out.push(l);
+  }
+  return out;
+}
+
 /** compatibility.md, "`bind failed` is retried ten times": one attempt, the same lines around it. */
 export function bindTriedOnce(lines: string[]): string[] {
   return lines.filter((l, i) => !/NOTICE: bind retry attempt \d+$/.test(l) && !(l.includes('ERROR: bind failed') && lines.slice(0, i).includes(l)));
