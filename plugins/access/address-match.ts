@@ -189,10 +189,25 @@ export function parseAddressToken(token: string, at?: SourceLocation): AddressEn
   return undefined;
 }
 
+/**
+ * A factorized address (`a.b.c.{x,y}`) that is not well formed disables the service, as in xinetd:
+ * `Bad address: T` (with `. Consecutive commas` for an empty element), then `Failed adding: T`.
+ * Dropping the token instead would leave the service open to what the rest of the list allows.
+ */
+function checkFactorized(token: string, warn: (m: string, level: 'error') => void): void {
+  const factor = /^\d{1,3}(?:\.\d{1,3}){0,2}\.\{([^{}]*)\}$/.exec(token);
+  const elements = factor?.[1]!.split(',');
+  const suffix = elements?.some((e) => e === '') ? '. Consecutive commas' : '';
+  if (elements && !suffix && elements.every((e) => /^\d{1,3}$/.test(e))) return;
+  warn(`Bad address: ${token}${suffix}`, 'error');
+  throw new AttributeError(`Failed adding: ${token}`);
+}
+
 /** Parse a whole list; `warn` gets xinetd's `failed to parse X` (an ERROR there) for dropped tokens. */
 export function parseAddressList(tokens: readonly string[], tokenAt: readonly SourceLocation[] | undefined, at: SourceLocation | undefined, warn: (m: string, level: 'error') => void): AddressList {
   const entries: AddressEntry[] = [];
   tokens.forEach((token, i) => {
+    if (token.includes('{')) checkFactorized(token, warn);
     const parsed = parseAddressToken(token, tokenAt?.[i] ?? at);
     if (parsed) entries.push(...parsed);
     else warn(`failed to parse ${token}`, 'error');

@@ -87,6 +87,19 @@ describe('only_from token forms (reference 5.1)', () => {
     assert.deepEqual(warnings, ['failed to parse 1.2.3.4.5', 'failed to parse 300.{1}', 'failed to parse 10.0.0.1-10.0.0.9', 'failed to parse 192.168.1.10-20']);
     assert.equal(l.entries.length, 2);
   });
+  it('a factorized address that is not well formed disables the service with xinetd\'s two messages', () => {
+    const fails = (token: string, bad: string) => {
+      const warnings: string[] = [];
+      assert.throws(() => parseAddressList([token], undefined, at, (m) => warnings.push(m)), new AttributeError(`Failed adding: ${token}`));
+      assert.deepEqual(warnings, [bad], token);
+    };
+    fails('127.0.0.{1,}', 'Bad address: 127.0.0.{1,}. Consecutive commas');
+    fails('127.0.0.{,1}', 'Bad address: 127.0.0.{,1}. Consecutive commas');
+    fails('127.0.0.{}', 'Bad address: 127.0.0.{}. Consecutive commas');
+    fails('127.0.{0}.1', 'Bad address: 127.0.{0}.1');
+    fails('127.0.0.{1,2', 'Bad address: 127.0.0.{1,2');
+    assert.equal(parseAddressList(['127.0.0.{1,3}'], undefined, at, () => assert.fail('no warning')).entries.length, 2);
+  });
   it('a comma is allowed only in a closing {...} group, found in one pass (fuzz: a 16 KiB {,{,... token took minutes)', () => {
     const comma = (token: string) => assert.throws(() => parseAddressToken(token), /has a comma in it/, token);
     assert.equal(parseAddressToken('1.2.{3,4}')?.length, 2);

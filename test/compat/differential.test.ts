@@ -373,6 +373,35 @@ describe('the same records as xinetd 2.3.15 (run side by side)', () => {
     assert.deepEqual((received as string[]).map((a, i) => (a === 'x\n' ? lines[i] : undefined)).filter(Boolean), ['rlimit_cpu = -3', 'banner_fail =', 'mdns = maybe', 'nice = -30', 'nice = 50']);
   });
 
+  it('factorized only_from addresses, well formed or not: the services each daemon runs, and its messages', async () => {
+    // xinetd disables a service whose a.b.c.{x,y} token is not well formed (fail closed).
+    const forms = ['127.0.0.{1,}', '127.0.0.{,1}', '127.0.0.{1,,3}', '127.0.0.{}', '127.0.{0}.1', '127.{0,1}.{0,1}', '127.0.0.{1,2', '127.0.0.{1}'];
+    await sameRecords({
+      ports: forms.length,
+      messages: true,
+      unordered: true,
+      expected: refusedBeforeLaunch(...forms.map((_, i) => `s${i}`)),
+      config: (p, { log }) => defaults(log) + forms.map((f, i) => streamService(`s${i}`, p[i]!, '/bin/cat', [`only_from = ${f}`])).join(''),
+      act: async (p, d) => {
+        const out: string[] = [];
+        for (const [i, port] of p.entries()) {
+          for (const from of ['127.0.0.1', '127.0.0.2']) {
+            const c = await hold(port, '127.0.0.1', from).catch((e: NodeJS.ErrnoException) => e.code ?? 'error');
+            if (typeof c === 'string') { out.push(`${forms[i]} ${from} ${c}`); continue; }
+            c.socket.write('x\n');
+            // Served: the echo; refused: closed with nothing.
+            const r = await Promise.race([c.expect(/x\n/).then(() => 'served'), c.closed().then(() => (c.received() === '' ? 'refused' : 'served'))]);
+            c.end();
+            out.push(`${forms[i]} ${from} ${r}`);
+          }
+        }
+        await logged(d, /EXIT: s7 /);
+        await logged(d, /FAIL: s7 /);
+        return out;
+      },
+    });
+  });
+
   it('internal services over stream and dgram', async () => {
     await sameRecords({
       ports: 7,
