@@ -106,11 +106,27 @@ function daemonSettings(): Record<string, string> {
 }
 
 /** Execs the daemon in a private mount namespace whose /etc is an overlay holding DIR/etc's files. */
-function overlaidEtc(dir: string): string[] {
-  mkdirSync(join(dir, 'etc-upper'));
-  mkdirSync(join(dir, 'etc-work'));
-  const script = 'mount -t overlay overlay -o "lowerdir=/etc,upperdir=$0/etc-upper,workdir=$0/etc-work" /etc && cp "$0"/etc/* /etc/ && exec "$@"';
-  return ['unshare', '-m', '--propagation', 'private', 'sh', '-c', script, dir];
+const overlaidEtc = privateMounts({ etc: true });
+
+/**
+ * A wrapper for startDaemon: execs the daemon in a private mount namespace where, with `etc`,
+ * /etc is an overlay holding DIR/etc's files, and with `devLog`, /dev is an overlay whose /dev/log
+ * is that socket (xinetd's syslog(3) has no other path). The machine's /etc and /dev are untouched.
+ */
+export function privateMounts(options: { etc?: boolean; devLog?: string }): (dir: string) => string[] {
+  return (dir) => {
+    const steps: string[] = [];
+    for (const [on, top] of [[options.etc, 'etc'], [options.devLog, 'dev']] as const) {
+      if (!on) continue;
+      mkdirSync(join(dir, `${top}-upper`));
+      mkdirSync(join(dir, `${top}-work`));
+      steps.push(`mount -t overlay overlay -o "lowerdir=/${top},upperdir=$0/${top}-upper,workdir=$0/${top}-work" /${top}`);
+    }
+    if (options.etc) steps.push('cp "$0"/etc/* /etc/');
+    // $1 is the socket; the daemon's command follows it.
+    if (options.devLog) steps.push('ln -sfn "$1" /dev/log && shift');
+    return ['unshare', '-m', '--propagation', 'private', 'sh', '-c', [...steps, 'exec "$@"'].join(' && '), dir, ...(options.devLog ? [options.devLog] : [])];
+  };
 }
 
 /** Runs the scenario on xinetd, then on xinetd-ts, on the same ports; both must write the same. */

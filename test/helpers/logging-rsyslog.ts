@@ -8,8 +8,10 @@ import { readLines, waitFor, waitForLine } from './wait.js';
 
 /**
  * A private rsyslogd for logging tests: its own unix socket (never the machine's /dev/log),
- * UDP and TCP inputs on loopback, and two output files: `raw` (`<PRI> TAG MSG`, to check
- * priorities and tags) and `traditional` (rsyslog's classic file format, what fail2ban reads).
+ * UDP and TCP inputs on loopback, and three output files: `raw` (`<PRI> TAG MSG`, to check
+ * priorities and tags), `traditional` (rsyslog's classic file format, what fail2ban reads) and
+ * `authLog` (the auth and authpriv facilities alone in that format, as Debian's rsyslog.conf
+ * writes /var/log/auth.log, which logwatch reads).
  */
 export interface Rsyslog {
   readonly dir: string;
@@ -18,6 +20,7 @@ export interface Rsyslog {
   readonly tcpPort: number;
   readonly raw: string;
   readonly traditional: string;
+  readonly authLog: string;
   waitForRaw(pattern: RegExp, ms?: number): Promise<string>;
   rawLines(): Promise<string[]>;
   /** Kill it (SIGKILL, so the socket file stays, dead, as after a crash). */
@@ -31,6 +34,7 @@ export async function startRsyslog(dir: string): Promise<Rsyslog> {
   const socket = join(dir, 'log.sock');
   const raw = join(dir, 'raw.log');
   const traditional = join(dir, 'traditional.log');
+  const authLog = join(dir, 'auth.log');
   const udpPort = await freePort();
   const tcpPort = await freePort();
   const conf = join(dir, 'rsyslog.conf');
@@ -45,6 +49,7 @@ export async function startRsyslog(dir: string): Promise<Rsyslog> {
     'template(name="raw" type="string" string="<%PRI%> %syslogtag%%msg%\\n")',
     `action(type="omfile" file="${raw}" template="raw")`,
     `action(type="omfile" file="${traditional}" template="RSYSLOG_TraditionalFileFormat")`,
+    `auth,authpriv.* action(type="omfile" file="${authLog}" template="RSYSLOG_TraditionalFileFormat")`,
     '',
   ].join('\n'));
   let child: ChildProcess | undefined;
@@ -85,7 +90,7 @@ export async function startRsyslog(dir: string): Promise<Rsyslog> {
     await exited;
   };
   return {
-    dir, socket, udpPort, tcpPort, raw, traditional,
+    dir, socket, udpPort, tcpPort, raw, traditional, authLog,
     waitForRaw: (pattern, ms) => waitForLine(raw, pattern, ms),
     rawLines: () => readLines(raw),
     kill,
