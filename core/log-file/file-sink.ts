@@ -89,7 +89,9 @@ export class FileSink {
   }
 
   write(line: string): void {
-    if (this.#closed) return;
+    // `log_type = FILE /dev/null` is how some configurations silence a service: as in xinetd,
+    // the records go nowhere, without the not-a-regular-file report other devices get.
+    if (this.#closed || this.#options.path === '/dev/null') return;
     // /dev/stdout and /dev/stderr cannot be opened when they are sockets (systemd, pipes):
     // write to the process's own streams instead; no size caps apply to them.
     const std = this.#standard;

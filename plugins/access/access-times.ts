@@ -17,7 +17,7 @@ export function parseAccessTimes(values: readonly string[]): TimeInterval[] {
     if (!m) throw new AttributeError('incorrect time interval');
     const [h1, m1, h2, m2] = m.slice(1).map(Number) as [number, number, number, number];
     const endOfDay = h2 === 24 && m2 === 0;
-    if (h1 > 23 || m1 > 59 || (!endOfDay && (h2 > 23 || m2 > 59))) throw new AttributeError(`invalid time interval: ${text}`);
+    if (h1 > 23 || m1 > 59 || (!endOfDay && (h2 > 23 || m2 > 59))) throw new AttributeError('invalid time interval'); // xinetd names no value
     const start = h1 * 60 + m1;
     const end = h2 * 60 + m2;
     if (start >= end) throw new AttributeError('invalid time interval');

@@ -128,3 +128,16 @@ test('a FILE log that is a FIFO with no reader: the daemon starts and serves, th
   await d.stop();
   assert.equal(d.child.exitCode, 0, 'SIGTERM ended the daemon');
 });
+
+test('a FILE log on /dev/null (a service silenced) takes its records without a word; another device is reported', async (t) => {
+  const [silenced, tty, logged] = [await freePort(), await freePort(), await freePort()];
+  const d = await startDaemon(({ log }) => `defaults\n{\n\tlog_on_success = PID HOST\n}\n` +
+    daytime('silenced', silenced, ['log_type = FILE /dev/null']) + daytime('zeroed', tty, ['log_type = FILE /dev/zero']) + daytime('logged', logged, [`log_type = FILE ${log}`]));
+  t.after(() => d.stop());
+  assert.match(await answer(silenced), DAYTIME);
+  assert.match(await answer(tty), DAYTIME);
+  assert.match(await answer(logged), DAYTIME);
+  await d.waitForLog(/START: logged pid=0 from=/);
+  await d.waitForMessage(/ERROR: log file \/dev\/zero: not a regular file/);
+  assert.doesNotMatch(readFileSync(d.messages, 'utf8'), /\/dev\/null/);
+});
