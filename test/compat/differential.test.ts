@@ -402,29 +402,6 @@ describe('the same records as xinetd 2.3.15 (run side by side)', () => {
     });
   });
 
-  it('SCRATCH batch', async () => {
-    const cases: string[][] = JSON.parse(process.env.SCRATCH_CASES ?? '[]');
-    await sameRecords({
-      ports: cases.length,
-      messages: true,
-      unordered: true,
-      config: (p, { log }) => defaults(log) + cases.map((extra, i) => service(`s${i}`, [
-        ...(extra.some((l) => l.startsWith('type')) ? [] : ['type = UNLISTED']), ...(extra.some((l) => l.startsWith('socket_type')) ? [] : ['socket_type = stream']),
-        'wait = no', 'user = nobody', ...(extra.some((l) => /^(server|redirect)/.test(l)) ? [] : ['server = /bin/cat']), ...(extra.some((l) => l.startsWith('port')) ? [] : [`port = ${p[i]}`]), ...extra])).join(''),
-      act: async (p) => {
-        const out: string[] = [];
-        for (const port of p) {
-          const c = await hold(port, '127.0.0.1').catch((e: NodeJS.ErrnoException) => e.code ?? 'error');
-          if (typeof c === 'string') { out.push(c); continue; }
-          c.socket.write('x\n');
-          out.push(await Promise.race([c.expect(/x\n/).then(() => 'served'), c.closed().then(() => (c.received() === '' ? 'refused' : 'served'))]));
-          c.end();
-        }
-        return out;
-      },
-    });
-  });
-
   it('internal services over stream and dgram', async () => {
     await sameRecords({
       ports: 7,
