@@ -80,18 +80,22 @@ export class FileSink {
 
   /** The process's own stdout or stderr, for those two paths (looked up once, not per record). */
   readonly #standard: (() => NodeJS.WritableStream) | undefined;
+  /**
+   * `log_type = FILE /dev/null` is how some configurations silence a service: as in xinetd, the
+   * records go nowhere, without the not-a-regular-file report other devices get.
+   */
+  readonly #discard: boolean;
 
   constructor(options: FileSinkOptions) {
     this.#standard = STANDARD_STREAMS.get(options.path);
+    this.#discard = options.path === '/dev/null';
     this.#options = options;
     this.#caps = options.hard === undefined ? undefined : sizeCaps(options.soft, options.hard);
     this.#health = new SinkHealth(`log file ${options.path}`, options.report);
   }
 
   write(line: string): void {
-    // `log_type = FILE /dev/null` is how some configurations silence a service: as in xinetd,
-    // the records go nowhere, without the not-a-regular-file report other devices get.
-    if (this.#closed || this.#options.path === '/dev/null') return;
+    if (this.#closed || this.#discard) return;
     // /dev/stdout and /dev/stderr cannot be opened when they are sockets (systemd, pipes):
     // write to the process's own streams instead; no size caps apply to them.
     const std = this.#standard;
