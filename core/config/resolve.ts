@@ -91,13 +91,16 @@ function applyListOp(cur: ListTokens, entry: RawEntry, inDefaults: boolean): Lis
   return { tokens: [...cur.tokens, ...added.tokens], ats: [...cur.ats, ...added.ats] };
 }
 
-/** Whether a host name resolves (a defaults' `bind`). */
-async function resolves(host: string): Promise<boolean> {
+/**
+ * xinetd resolves a `bind` host name while it reads the line: one that does not resolve is that
+ * line's value error (`bad address`). The address itself is chosen later, with the flags.
+ */
+async function assertBindResolves(value: unknown): Promise<void> {
+  if (typeof value !== 'string' || isIP(value)) return;
   try {
-    await lookup(host);
-    return true;
+    await lookup(value);
   } catch {
-    return false;
+    throw new AttributeError('bad address', 'error');
   }
 }
 
@@ -177,12 +180,8 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
               continue;
             }
             const value = parseValue(spec, entry.values, entry.at, undefined);
-            // A host name in the defaults' bind is resolved here, as xinetd parses it: a name
-            // that does not resolve is a value error of `defaults` (fatal at start), not an
-            // error of every service that inherits it.
-            if (spec.name === keys.bind.name && typeof value === 'string' && !isIP(value) && !(await resolves(value))) {
-              throw new AttributeError('bad address', 'error');
-            }
+            // In `defaults` that is fatal at start, not an error of every service that inherits it.
+            if (spec.name === keys.bind.name) await assertBindResolves(value);
             defaultsValues.set(spec.name, value);
           }
         } catch (e) {
@@ -258,11 +257,7 @@ export async function resolveConfig(raw: RawConfig, options: ResolveOptions): Pr
         if (typeof spec.arity === 'number' && entry.values.length !== spec.arity) throw new WrongValueCount(spec.arity, entry.values.length);
         if (spec.arity === 'many' && entry.values.length === 0) throw emptyLineError(spec, entry, svc);
         const value = parseValue(spec, entry.values, entry.at, svc);
-        // xinetd resolves a host name while it reads the line: a name that does not resolve is
-        // this line's value error, reported in the file's order (the address is chosen later).
-        if (spec.name === keys.bind.name && typeof value === 'string' && !isIP(value) && !(await resolves(value))) {
-          throw new AttributeError('bad address', 'error');
-        }
+        if (spec.name === keys.bind.name) await assertBindResolves(value);
         explicit.add(spec.name);
         draft.values.set(spec.name, value);
         draft.fromDefaults.delete(spec.name);
