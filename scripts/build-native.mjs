@@ -31,7 +31,7 @@ const targets = [
   { source: join(root, 'plugins', 'logging', 'native', 'syslog-relay.c'), output: join(root, 'dist', 'native', 'xinetd-ts-syslog-relay') },
   {
     source: join(root, 'core', 'accept', 'acceptor.c'),
-    extra: ['datagrams.c', 'datagrams.h', 'sockets.c', 'sockets.h'].map((f) => join(root, 'core', 'accept', f)),
+    extra: ['datagrams.c', 'datagrams.h', 'scheduling.c', 'scheduling.h', 'sockets.c', 'sockets.h'].map((f) => join(root, 'core', 'accept', f)),
     output: join(root, 'dist', 'native', 'acceptor.node'),
     addon: true,
   },

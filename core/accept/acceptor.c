@@ -20,6 +20,7 @@
  *   release(fd)                         close only (a descriptor shared with another process)
  *   channel() -> [ours, theirs]         a SOCK_SEQPACKET pair for the launcher; ours non-blocking
  *   sendDescriptor(channel, fd, ...parts) -> 0 or -errno   one packet: the parts + fd (SCM_RIGHTS)
+ * and those of datagrams.c (the datagram path) and scheduling.c (the launchers' policy).
  */
 #define _GNU_SOURCE
 #include <node_api.h>
@@ -37,6 +38,7 @@
 #include <unistd.h>
 
 #include "datagrams.h"
+#include "scheduling.h"
 #include "sockets.h"
 
 /* Connections taken per wakeup before yielding to the rest of the event loop (libuv's own
@@ -359,5 +361,6 @@ NAPI_MODULE_INIT() {
   };
   napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);
   register_datagrams(env, exports);
+  register_scheduling(env, exports);
   return exports;
 }

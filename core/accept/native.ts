@@ -53,6 +53,11 @@ export interface NativeAccept {
   stopDatagrams(receiver: ReceiverHandle): void;
   /** One non-blocking sendto(): bytes sent, or -errno. */
   sendDatagram(fd: number, data: Uint8Array, address: string, port: number): number;
+
+  /** sched_getscheduler(pid): SCHED_OTHER 0, SCHED_BATCH 3, SCHED_IDLE 5..., or -errno; 0 is this process. */
+  schedulingPolicy(pid: number): number;
+  /** SCHED_BATCH (true) or SCHED_OTHER (false) for process `pid`, nice value kept: 0 or -errno. */
+  setBatchScheduling(pid: number, batch: boolean): number;
 }
 
 function load(): NativeAccept | undefined {

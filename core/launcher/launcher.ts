@@ -9,6 +9,7 @@ import type * as dgram from 'node:dgram';
 import type * as net from 'node:net';
 import type { LaunchPlan } from './launch-plan.js';
 import { LauncherProcess, type LauncherOptions as ProcessOptions } from './launcher-process.js';
+import { LauncherScheduling } from './launcher-scheduling.js';
 import type { RunningServer } from './running-server.js';
 import type { WatchedSocket } from './watched-socket.js';
 
@@ -51,17 +52,23 @@ function processCount(requested: number | undefined): number {
  * their launches are serialised by the socket anyway). Plans are registered per process.
  */
 export class Launcher extends EventEmitter {
+  private readonly scheduling = LauncherScheduling.create();
+
   private constructor(
     private readonly processes: readonly LauncherProcess[],
     private readonly stalledMs: number,
   ) {
     super();
+    this.scheduling?.follow(0, processes);
     for (const p of processes) {
       p.on('error', (e: Error) => {
         if (this.listenerCount('error') > 0) this.emit('error', e);
         else process.stderr.write(`xinetd-ts: ${e.message}\n`);
       });
-      p.on('restart', () => this.emit('restart'));
+      p.on('restart', () => {
+        this.scheduling?.forget();
+        this.emit('restart');
+      });
       p.on('warning', (e: Error) => {
         if (this.listenerCount('warning') > 0) this.emit('warning', e);
       });
@@ -163,6 +170,11 @@ export class Launcher extends EventEmitter {
    */
   private pick(): LauncherProcess {
     const ps = this.processes;
+    if (this.scheduling) {
+      let queued = 0;
+      for (const p of ps) queued += p.inFlight;
+      this.scheduling.follow(queued, ps);
+    }
     if (ps.length === 1) return ps[0]!;
     const first = ps[0]!;
     const now = performance.now();

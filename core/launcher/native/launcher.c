@@ -100,6 +100,7 @@ int main(void) {
   signal(SIGUSR1, SIG_IGN);
   signal(SIGUSR2, SIG_IGN);
   find_nondefault_signals();
+  note_start_policy();
   sigset_t ss;
   sigemptyset(&ss);
   sigaddset(&ss, SIGCHLD);

@@ -114,8 +114,25 @@ static void ipv4_form(int fd) {
   if (setsockopt(fd, IPPROTO_IPV6, IPV6_ADDRFORM, &af, sizeof af) < 0) { /* ignored */ }
 }
 
+static int launcher_start_policy = -1;
+
+void note_start_policy(void) {
+  launcher_start_policy = sched_getscheduler(0);
+}
+
+/* The daemon switches this process between SCHED_OTHER and SCHED_BATCH with its queue of starts
+ * (core/launcher/launcher-scheduling.ts); a server gets the policy this process started with. */
+static void restore_start_policy(void) {
+  if (launcher_start_policy != SCHED_OTHER && launcher_start_policy != SCHED_BATCH) return;
+  int now = sched_getscheduler(0);
+  if (now == launcher_start_policy || (now != SCHED_OTHER && now != SCHED_BATCH)) return;
+  struct sched_param param = {0};
+  if (sched_setscheduler(0, launcher_start_policy, &param) < 0) { /* ignored: the server runs as it is */ }
+}
+
 /* In the child: set up and exec; never returns. rfd is the report pipe (fork) or -1 (vfork). */
 static void child_exec(int sockfd, int rfd, const plan *p) {
+  restore_start_policy();
   reset_signals();
   setsid();
   if (rfd >= 0 && rfd != 3) {

@@ -20,6 +20,8 @@ struct watched;
 
 /* Once at start: the signals whose disposition a child has to reset. */
 void find_nondefault_signals(void);
+/* Once at start: the scheduling policy servers get back (the daemon may switch ours). */
+void note_start_policy(void);
 /* Start a server with sockfd as 0, 1, 2, recorded as a child (children.h) that serves w (NULL:
  * wait = no). Returns the pid, or -1 (errno set). */
 pid_t start_server(const char *id, int sockfd, const plan *p, struct watched *w);
