@@ -41,6 +41,8 @@ export class LauncherScheduling {
     if (batch === true && queued < QUEUE_FOR_OTHER) return;
     if (batch === false && queued > QUEUE_FOR_BATCH) return;
     const want = batch === undefined ? queued < QUEUE_FOR_OTHER : !batch;
+    // launcherPid is cleared in the same turn as Node reaps the process ('exit'), so a pid read
+    // here is still our unreaped child's: it never names another process.
     for (const l of launchers) if (l.launcherPid !== undefined) this.setBatch(l.launcherPid, want);
     this.#batch = want;
   }
