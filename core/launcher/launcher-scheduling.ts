@@ -47,7 +47,7 @@ export class LauncherScheduling {
     this.#batch = want;
   }
 
-  /** A launcher process was (re)started with the daemon's policy: apply ours at the next start. */
+  /** A launcher process was restarted with the daemon's policy: the next follow() sets every one. */
   forget(): void {
     this.#batch = undefined;
   }

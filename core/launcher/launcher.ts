@@ -66,7 +66,9 @@ export class Launcher extends EventEmitter {
         else process.stderr.write(`xinetd-ts: ${e.message}\n`);
       });
       p.on('restart', () => {
+        // The new process has the daemon's policy: give it the pool's.
         this.scheduling?.forget();
+        this.scheduling?.follow(this.inFlight(), processes);
         this.emit('restart');
       });
       p.on('warning', (e: Error) => {
@@ -140,6 +142,13 @@ export class Launcher extends EventEmitter {
     await Promise.all(this.processes.map((p) => p.close()));
   }
 
+  /** Starts sent and not yet confirmed or refused, over every process. */
+  private inFlight(): number {
+    let n = 0;
+    for (const p of this.processes) n += p.inFlight;
+    return n;
+  }
+
   /**
    * The CPUs are busy with what was just started, so a second start in parallel only competes
    * with it and lengthens the slowest connections: at least two servers per launcher process
@@ -170,11 +179,7 @@ export class Launcher extends EventEmitter {
    */
   private pick(): LauncherProcess {
     const ps = this.processes;
-    if (this.scheduling) {
-      let queued = 0;
-      for (const p of ps) queued += p.inFlight;
-      this.scheduling.follow(queued, ps);
-    }
+    this.scheduling?.follow(this.inFlight(), ps);
     if (ps.length === 1) return ps[0]!;
     const first = ps[0]!;
     const now = performance.now();
