@@ -2,7 +2,7 @@
  * The launchers' scheduling policy follows the queue of starts (core/launcher/launcher-scheduling.ts):
  * SCHED_BATCH while it is short, SCHED_OTHER from 24 starts in flight, SCHED_BATCH again at 12
  * or fewer; servers always run with the policy the daemon was started with. Read from
- * /proc/PID/stat (field 41, policy: 0 SCHED_OTHER, 3 SCHED_BATCH, 5 SCHED_IDLE), by the real
+ * /proc/PID/stat (field 41, policy: 0 SCHED_OTHER, 3 SCHED_BATCH), by the real
  * daemon's real launchers and servers.
  */
 import assert from 'node:assert/strict';
@@ -10,14 +10,14 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { test } from 'node:test';
-import { startDaemon } from '../helpers/daemon.js';
+import { ROOT, startDaemon } from '../helpers/daemon.js';
 import { loggingDefaults, streamService } from '../helpers/e2e.js';
 import { exchange, freePort } from '../helpers/net.js';
 import { waitFor } from '../helpers/wait.js';
 
+const CORE_DIST = `${ROOT}/dist/core`;
 const OTHER = 0;
 const BATCH = 3;
-const IDLE = 5;
 
 /** A server that prints its own scheduling policy. */
 const POLICY_SCRIPT = "#!/bin/sh\nawk '{print $41}' /proc/$$/stat\n";
@@ -105,14 +105,21 @@ test('24 starts in flight make the launcher SCHED_OTHER; a short queue makes it 
   }, { ms: 10_000 });
 });
 
-test('a daemon started as SCHED_IDLE keeps it for its launchers and its servers', { timeout: 30_000 }, async (t) => {
-  const { d, serverPolicy } = await policyDaemon({}, ['chrt', '--idle', '0']);
+test('a daemon started as SCHED_BATCH keeps it for its launchers and its servers, and never switches them', { timeout: 30_000 }, async (t) => {
+  // SCHED_BATCH rather than SCHED_IDLE: an idle-policy daemon starves while other tests load the CPUs.
+  const { d, serverPolicy } = await policyDaemon({}, ['chrt', '--batch', '0']);
   t.after(() => d.stop());
-  assert.equal(policyOf(d.child.pid!), IDLE, 'chrt execs the daemon');
-  assert.equal(await serverPolicy(), IDLE);
+  assert.equal(policyOf(d.child.pid!), BATCH, 'chrt execs the daemon');
+  assert.equal(await serverPolicy(), BATCH);
   const launchers = launchersOf(d.child.pid!);
   assert.ok(launchers.length > 0);
-  for (const pid of launchers) assert.equal(policyOf(pid), IDLE);
+  for (const pid of launchers) assert.equal(policyOf(pid), BATCH);
+
+  // The rule itself: nothing to follow unless the daemon runs as SCHED_OTHER.
+  const rule = `import('${CORE_DIST}/launcher/launcher-scheduling.js').then((m) => console.log(m.LauncherScheduling.create() === undefined ? 'left alone' : 'following'))`;
+  const asIs = (cmd: readonly string[]) => execFileSync(cmd[0]!, [...cmd.slice(1), process.execPath, '--input-type=module', '-e', rule], { encoding: 'latin1' }).trim();
+  assert.equal(asIs(['chrt', '--batch', '0']), 'left alone');
+  assert.equal(asIs(['chrt', '--other', '0']), 'following');
 });
 
 /** Connections completed by the kernel and not yet accepted on a listening port (ss Recv-Q). */
