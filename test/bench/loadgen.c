@@ -287,8 +287,11 @@ int main(int argc, char **argv) {
   qsort(all, nlat, sizeof *all, cmp32);
   double p50 = nlat ? all[nlat / 2] / 1000.0 : 0, p99 = nlat ? all[(nlat * 99) / 100] / 1000.0 : 0;
   double max = nlat ? all[nlat - 1] / 1000.0 : 0;
+  /* where a tail starts: p90 and p99.9 beside p50 and p99 */
+  double p90 = nlat ? all[(nlat * 90) / 100] / 1000.0 : 0, p999 = nlat ? all[(nlat * 999) / 1000] / 1000.0 : 0;
   printf("{\"mode\":\"%s\",\"clients\":%d,\"seconds\":%.3f,\"ops\":%ld,\"errors\":%ld,\"rate\":%.1f,"
-         "\"mbps\":%.2f,\"p50ms\":%.3f,\"p99ms\":%.3f,\"maxms\":%.3f,\"allOps\":%ld,\"allBytes\":%llu}\n",
-         m, clients, elapsed, ops, errors, ops / elapsed, bytes / elapsed / 1e6, p50, p99, max, all_ops, all_bytes);
+         "\"mbps\":%.2f,\"p50ms\":%.3f,\"p90ms\":%.3f,\"p99ms\":%.3f,\"p999ms\":%.3f,\"maxms\":%.3f,"
+         "\"allOps\":%ld,\"allBytes\":%llu}\n",
+         m, clients, elapsed, ops, errors, ops / elapsed, bytes / elapsed / 1e6, p50, p90, p99, p999, max, all_ops, all_bytes);
   return 0;
 }

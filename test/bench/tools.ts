@@ -43,7 +43,9 @@ export interface LoadResult {
   /** 1e6 bytes per second (bulk modes). */
   readonly mbps: number;
   readonly p50ms: number;
+  readonly p90ms: number;
   readonly p99ms: number;
+  readonly p999ms: number;
   readonly maxms: number;
   /** Operations and bytes including the warm-up (what the daemon's CPU time was spent on). */
   readonly allOps: number;
