@@ -117,6 +117,14 @@ export class LauncherProcess extends EventEmitter {
     return this.child?.pid;
   }
 
+  /**
+   * pid of the current launcher process once it has answered, so has finished its own start-up
+   * (it notes its starting scheduling policy there); undefined before that and while restarting.
+   */
+  get answeredPid(): number | undefined {
+    return this.upNow ? this.child?.pid : undefined;
+  }
+
   /** Number of servers started and not yet ended. */
   get running(): number {
     return this.servers.size;

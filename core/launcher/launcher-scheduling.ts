@@ -22,7 +22,8 @@ export class LauncherScheduling {
   /** The policy the launchers were given last; undefined: not yet, or a launcher was restarted. */
   #batch: boolean | undefined;
 
-  private constructor(private readonly setBatch: (pid: number, batch: boolean) => number) {}
+  /** @param setBatch SCHED_BATCH (true) or SCHED_OTHER (false) for a pid; create() passes the addon's. */
+  constructor(private readonly setBatch: (pid: number, batch: boolean) => number) {}
 
   /**
    * Only where the native addon is built and the daemon itself runs as SCHED_OTHER: a daemon
@@ -35,15 +36,19 @@ export class LauncherScheduling {
     return new LauncherScheduling(nativeAccept.setBatchScheduling);
   }
 
-  /** Called with every start: the number of starts in flight and the launcher processes. */
-  follow(queued: number, launchers: readonly { readonly launcherPid: number | undefined }[]): void {
+  /**
+   * Called with every start: the number of starts in flight and the launcher processes. Only a
+   * launcher that has answered is set: before that it has not noted the policy its servers get
+   * back, and a restarted one is set by the pool's 'restart' handler (forget, then follow).
+   */
+  follow(queued: number, launchers: readonly { readonly answeredPid: number | undefined }[]): void {
     const batch = this.#batch;
     if (batch === true && queued < QUEUE_FOR_OTHER) return;
     if (batch === false && queued > QUEUE_FOR_BATCH) return;
     const want = batch === undefined ? queued < QUEUE_FOR_OTHER : !batch;
-    // launcherPid is cleared in the same turn as Node reaps the process ('exit'), so a pid read
-    // here is still our unreaped child's: it never names another process.
-    for (const l of launchers) if (l.launcherPid !== undefined) this.setBatch(l.launcherPid, want);
+    // A launcher's pid is dropped in libuv's SIGCHLD pass that reaps it ('exit'), before any
+    // later start: a pid read here is our child's, and never names another process.
+    for (const l of launchers) if (l.answeredPid !== undefined) this.setBatch(l.answeredPid, want);
     this.#batch = want;
   }
 
