@@ -150,9 +150,7 @@ static napi_value js_listen(napi_env env, napi_callback_info info) {
     close(fd);
     return throw_system_error(env, err, "listen");
   }
-  napi_value result;
-  napi_create_int32(env, fd, &result);
-  return result;
+  return int32_value(env, fd);
 }
 
 static napi_value js_start(napi_env env, napi_callback_info info) {

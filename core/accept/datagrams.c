@@ -198,9 +198,7 @@ static napi_value js_bind_datagram(napi_env env, napi_callback_info info) {
   napi_get_value_bool(env, argv[3], &v6only);
   int fd = bound_socket(env, SOCK_DGRAM, family, address, port, v6only);
   if (fd < 0) return NULL;
-  napi_value result;
-  napi_create_int32(env, fd, &result);
-  return result;
+  return int32_value(env, fd);
 }
 
 /* The shared areas, each checked for its exact size; once per process. */

@@ -10,12 +10,7 @@
 #include <sched.h>
 #include <stdbool.h>
 #include "scheduling.h"
-
-static napi_value int_result(napi_env env, int value) {
-  napi_value v;
-  napi_create_int32(env, value, &v);
-  return v;
-}
+#include "sockets.h"
 
 static napi_value js_scheduling_policy(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -24,7 +19,7 @@ static napi_value js_scheduling_policy(napi_env env, napi_callback_info info) {
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   if (argc >= 1) napi_get_value_int32(env, argv[0], &pid);
   int policy = sched_getscheduler(pid);
-  return int_result(env, policy < 0 ? -errno : policy);
+  return int32_value(env, policy < 0 ? -errno : policy);
 }
 
 static napi_value js_set_batch_scheduling(napi_env env, napi_callback_info info) {
@@ -33,10 +28,10 @@ static napi_value js_set_batch_scheduling(napi_env env, napi_callback_info info)
   int pid = -1;
   bool batch = false;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 2 || napi_get_value_int32(env, argv[0], &pid) != napi_ok || pid <= 0) return int_result(env, -EINVAL);
+  if (argc < 2 || napi_get_value_int32(env, argv[0], &pid) != napi_ok || pid <= 0) return int32_value(env, -EINVAL);
   napi_get_value_bool(env, argv[1], &batch);
   struct sched_param param = {0};
-  return int_result(env, sched_setscheduler(pid, batch ? SCHED_BATCH : SCHED_OTHER, &param) == 0 ? 0 : -errno);
+  return int32_value(env, sched_setscheduler(pid, batch ? SCHED_BATCH : SCHED_OTHER, &param) == 0 ? 0 : -errno);
 }
 
 void register_scheduling(napi_env env, napi_value exports) {

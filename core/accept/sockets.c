@@ -90,3 +90,9 @@ int bound_socket(napi_env env, int type, int family, const char *address, int po
   }
   return fd;
 }
+
+napi_value int32_value(napi_env env, int value) {
+  napi_value v;
+  napi_create_int32(env, value, &v);
+  return v;
+}

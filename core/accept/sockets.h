@@ -8,6 +8,9 @@
  * libuv's wording ("listen EADDRINUSE: address already in use"). Returns NULL. */
 napi_value throw_system_error(napi_env env, int err, const char *syscall);
 
+/* A JavaScript number for a C int (a descriptor, a policy, 0 or -errno). */
+napi_value int32_value(napi_env env, int value);
+
 /* A numeric address (IPv4 dotted, or IPv6 when it has a colon) and port; 0, or -1. */
 int endpoint_parse(const char *address, int port, struct sockaddr_storage *ss, socklen_t *length);
 

@@ -157,13 +157,9 @@ export class Launcher extends EventEmitter {
    * rate), or a deep queue of starts (at 64 clients of a spawned `hello`, spread: p99 47-57 ms
    * against 32-47 ms queued on one, xinetd 37-43 ms).
    */
-  private crowded(now: number): boolean {
+  private crowded(now: number, queued: number): boolean {
     let running = 0;
-    let queued = 0;
-    for (const p of this.processes) {
-      running += p.recentlyStarted(now);
-      queued += p.inFlight;
-    }
+    for (const p of this.processes) running += p.recentlyStarted(now);
     const n = this.processes.length;
     return running >= 2 * n || running + queued >= DEEP_QUEUE_PER_PROCESS * n;
   }
@@ -179,11 +175,12 @@ export class Launcher extends EventEmitter {
    */
   private pick(): LauncherProcess {
     const ps = this.processes;
-    this.scheduling?.follow(this.inFlight(), ps);
+    const queued = this.inFlight();
+    this.scheduling?.follow(queued, ps);
     if (ps.length === 1) return ps[0]!;
     const first = ps[0]!;
     const now = performance.now();
-    if (first.isUp && this.crowded(now) && !first.stalled(now, this.stalledMs)) return first;
+    if (first.isUp && this.crowded(now, queued) && !first.stalled(now, this.stalledMs)) return first;
     let idle: LauncherProcess | undefined;
     let busy: LauncherProcess | undefined;
     for (const p of ps) {
